@@ -1,0 +1,140 @@
+package sibyl.icp.policy;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Named policies asked in name order; the first verdict wins, and {@link IcpVerdict#MISS} answers
+ * what none decides.
+ *
+ * <p>As in zc.icp, names order the chain ({@link String#compareTo}: "10-acl" before "20-rules")
+ * and registering a name again replaces the policy registered under it. Registration copies the
+ * chain, so {@link #decide} reads one immutable array and takes no lock.
+ *
+ * <p>The chain owns its policies: it closes one when it is replaced or removed, and all of them
+ * when the chain is closed.
+ */
+public final class PolicyChain implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PolicyChain.class);
+    private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private volatile Link[] links = new Link[0];
+    private final LongAdder failures = new LongAdder();
+
+    /**
+     * Registers {@code policy} under {@code name}, replacing (and closing) any policy already
+     * registered under that name.
+     */
+    public synchronized void register(String name, IcpPolicy policy) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(policy, "policy");
+        List<Link> next = new ArrayList<>(Arrays.asList(links));
+        Link replaced = null;
+        for (int i = 0; i < next.size(); i++) {
+            if (next.get(i).name.equals(name)) {
+                replaced = next.set(i, new Link(name, policy));
+            }
+        }
+        if (replaced == null) {
+            next.add(new Link(name, policy));
+            next.sort((a, b) -> a.name.compareTo(b.name));
+        }
+        links = next.toArray(new Link[0]);
+        if (replaced != null) {
+            closeQuietly(replaced);
+        }
+    }
+
+    /** Removes and closes the policy registered under {@code name}; false if there was none. */
+    public synchronized boolean unregister(String name) {
+        Link[] current = links;
+        for (int i = 0; i < current.length; i++) {
+            if (current[i].name.equals(name)) {
+                Link[] next = new Link[current.length - 1];
+                System.arraycopy(current, 0, next, 0, i);
+                System.arraycopy(current, i + 1, next, i, next.length - i);
+                links = next;
+                closeQuietly(current[i]);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The registered names, in the order the chain asks them. */
+    public List<String> names() {
+        return Arrays.stream(links).map(link -> link.name).toList();
+    }
+
+    /** The first verdict of the policies in name order, or {@link IcpVerdict#MISS}. Never null. */
+    public IcpVerdict decide(IcpQuery query) {
+        for (Link link : links) {
+            IcpVerdict verdict;
+            try {
+                verdict = link.policy.decide(query);
+            } catch (RuntimeException | LinkageError e) {
+                failed(link, query, e);
+                continue;
+            }
+            if (verdict != null) {
+                return verdict;
+            }
+        }
+        return IcpVerdict.MISS;
+    }
+
+    /** How many times a policy has thrown instead of deciding. */
+    public long failures() {
+        return failures.sum();
+    }
+
+    /** Closes every policy; the chain is empty afterwards. */
+    @Override
+    public synchronized void close() {
+        Link[] current = links;
+        links = new Link[0];
+        for (Link link : current) {
+            closeQuietly(link);
+        }
+    }
+
+    private void failed(Link link, IcpQuery query, Throwable e) {
+        failures.increment();
+        link.failures.increment();
+        long now = System.nanoTime();
+        long last = link.lastLogged.get();
+        if (now - last >= FAILURE_LOG_INTERVAL_NANOS && link.lastLogged.compareAndSet(last, now)) {
+            long total = link.failures.sum();
+            log.warn("ICP policy '{}' threw on {} from {} (taken as no opinion; {} failures so far, logged at most every {} s)",
+                    link.name, query.url(), query.sender(), total,
+                    TimeUnit.NANOSECONDS.toSeconds(FAILURE_LOG_INTERVAL_NANOS), e);
+        }
+    }
+
+    private static void closeQuietly(Link link) {
+        try {
+            link.policy.close();
+        } catch (RuntimeException e) {
+            log.warn("ICP policy '{}' failed to close", link.name, e);
+        }
+    }
+
+    private static final class Link {
+        final String name;
+        final IcpPolicy policy;
+        final LongAdder failures = new LongAdder();
+        final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - FAILURE_LOG_INTERVAL_NANOS);
+
+        Link(String name, IcpPolicy policy) {
+            this.name = name;
+            this.policy = policy;
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package sibyl.icp.server;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sibyl.icp.policy.PolicyChain;
+import sibyl.icp.wire.IcpCodec;
+
+/**
+ * The ICP server: UDP sockets whose datagrams are answered by a {@link PolicyChain}.
+ *
+ * <p>On Linux with the native epoll transport, every event-loop thread gets its own socket on
+ * each listen address, bound with SO_REUSEPORT, so the kernel spreads queries over cores and no
+ * two threads share a socket or a lock. Elsewhere (NIO) each address gets one socket. Replies
+ * leave from the socket the query came in on, so from the server's own address and port, which is
+ * what Squid matches replies by.
+ *
+ * <p>The server's threads do nothing but ICP: nothing slow can stall a reply.
+ */
+public final class IcpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(IcpServer.class);
+
+    /**
+     * How the server listens.
+     *
+     * @param listen addresses to bind; port 0 picks a free port (one per address, shared by its
+     *     sockets)
+     * @param threads event-loop threads; 0 means one per available processor
+     * @param receiveBufferBytes SO_RCVBUF per socket, 0 for the system default: a burst of queries
+     *     larger than this is lost before the server sees it
+     * @param nativeTransport use epoll where available; false forces NIO
+     */
+    public record Options(List<InetSocketAddress> listen, int threads, int receiveBufferBytes, boolean nativeTransport) {
+        public Options {
+            listen = List.copyOf(listen);
+            if (listen.isEmpty()) {
+                throw new IllegalArgumentException("an ICP server needs at least one listen address");
+            }
+            if (threads < 0 || receiveBufferBytes < 0) {
+                throw new IllegalArgumentException("threads and receive buffer size must not be negative");
+            }
+        }
+    }
+
+    private final EventLoopGroup group;
+    private final List<Channel> channels;
+    private final List<InetSocketAddress> addresses;
+    private final IcpServerStats stats;
+    private final boolean epoll;
+
+    private IcpServer(EventLoopGroup group, List<Channel> channels, List<InetSocketAddress> addresses,
+            IcpServerStats stats, boolean epoll) {
+        this.group = group;
+        this.channels = channels;
+        this.addresses = addresses;
+        this.stats = stats;
+        this.epoll = epoll;
+    }
+
+    /**
+     * Binds every listen address and starts answering.
+     *
+     * @throws java.net.BindException (sneakily, as Netty does) when an address is taken
+     */
+    public static IcpServer start(Options options, PolicyChain chain) throws InterruptedException {
+        Objects.requireNonNull(chain, "chain");
+        boolean epoll = options.nativeTransport() && Epoll.isAvailable();
+        int threads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
+        if (!epoll) {
+            // Without SO_REUSEPORT a second socket on the same port cannot be bound.
+            threads = Math.min(threads, options.listen().size());
+        }
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
+                new DefaultThreadFactory("sibyl-icp", true),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        IcpServerStats stats = new IcpServerStats();
+        List<Channel> channels = new ArrayList<>();
+        List<InetSocketAddress> bound = new ArrayList<>();
+        try {
+            List<EventLoop> loops = new ArrayList<>();
+            for (EventExecutor executor : group) {
+                loops.add((EventLoop) executor);
+            }
+            for (InetSocketAddress address : options.listen()) {
+                InetSocketAddress target = address;
+                List<EventLoop> socketsLoops = epoll ? loops : List.of(loops.get(bound.size() % loops.size()));
+                for (EventLoop loop : socketsLoops) {
+                    Channel channel = bootstrap(loop, epoll, options, chain, stats).bind(target).sync().channel();
+                    channels.add(channel);
+                    // Port 0: the first socket picked the port; the others join it.
+                    target = (InetSocketAddress) channel.localAddress();
+                }
+                bound.add(target);
+            }
+        } catch (InterruptedException | RuntimeException e) {
+            channels.forEach(Channel::close);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+        IcpServer server = new IcpServer(group, List.copyOf(channels), List.copyOf(bound), stats, epoll);
+        log.info("ICP server listening on {} ({}, {} socket(s) on {} thread(s))", server.addresses,
+                epoll ? "epoll, SO_REUSEPORT" : "NIO", channels.size(), threads);
+        return server;
+    }
+
+    private static Bootstrap bootstrap(EventLoop loop, boolean epoll, Options options, PolicyChain chain,
+            IcpServerStats stats) {
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+                // One byte more than the ICP maximum: a longer datagram shows as too long rather
+                // than as a silently truncated one.
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(IcpCodec.MAX_LENGTH + 1))
+                .handler(new IcpQueryHandler(chain, stats));
+        if (options.receiveBufferBytes() > 0) {
+            bootstrap.option(ChannelOption.SO_RCVBUF, options.receiveBufferBytes());
+        }
+        if (epoll) {
+            bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        return bootstrap;
+    }
+
+    /** The bound addresses, with the ports picked for port 0. */
+    public List<InetSocketAddress> addresses() {
+        return addresses;
+    }
+
+    /** Whether the native epoll transport (SO_REUSEPORT, sendmmsg) is in use. */
+    public boolean nativeTransport() {
+        return epoll;
+    }
+
+    public IcpServerStats stats() {
+        return stats;
+    }
+
+    /** Closes the sockets and stops the threads; queries already read are answered first. */
+    @Override
+    public void close() {
+        for (Channel channel : channels) {
+            channel.close().syncUninterruptibly();
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        log.info("ICP server on {} stopped: {}", addresses, stats);
+    }
+}
