@@ -10,6 +10,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
@@ -40,6 +41,8 @@ import sibyl.icp.wire.IcpOpcode;
  */
 public final class IcpLoadGenerator {
     private static final int MAX_WINDOW = 1 << 16;
+    /** Datagrams per recvmmsg. */
+    private static final int BATCH = 16;
     private static final long TIMER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     /**
@@ -89,14 +92,18 @@ public final class IcpLoadGenerator {
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         try {
             Run run = new Run(urls, queries, window, timeout.toNanos());
-            Channel channel = new Bootstrap()
+            Bootstrap bootstrap = new Bootstrap()
                     .group(group)
                     .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(IcpCodec.MAX_LENGTH + 1))
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(BATCH * (IcpCodec.MAX_LENGTH + 1)))
+                    .option(ChannelOption.MAX_MESSAGES_PER_READ, 4 * BATCH)
                     .option(ChannelOption.SO_RCVBUF, 4 << 20)
                     .option(ChannelOption.SO_SNDBUF, 4 << 20)
-                    .handler(run)
-                    .connect(server).sync().channel();
+                    .handler(run);
+            if (epoll) {
+                bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, IcpCodec.MAX_LENGTH + 1);
+            }
+            Channel channel = bootstrap.connect(server).sync().channel();
             channel.eventLoop().execute(run::start);
             return run.done.join();
         } finally {

@@ -38,6 +38,9 @@ import sibyl.icp.wire.IcpCodec;
  */
 public final class IcpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IcpServer.class);
+    /** Datagrams read by one recvmmsg, and answered by one sendmmsg, on epoll. */
+    private static final int BATCH = 16;
+    private static final int DATAGRAM_SLOT = IcpCodec.MAX_LENGTH + 1;
 
     /**
      * How the server listens.
@@ -127,15 +130,19 @@ public final class IcpServer implements AutoCloseable {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-                // One byte more than the ICP maximum: a longer datagram shows as too long rather
-                // than as a silently truncated one.
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(IcpCodec.MAX_LENGTH + 1))
+                // Room for BATCH datagrams per read (one recvmmsg on epoll), each one byte larger
+                // than the ICP maximum so that a longer datagram shows as too long rather than as
+                // a silently truncated one.
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(
+                        (epoll ? BATCH : 1) * DATAGRAM_SLOT))
+                .option(ChannelOption.MAX_MESSAGES_PER_READ, 4 * BATCH)
                 .handler(new IcpQueryHandler(chain, stats));
         if (options.receiveBufferBytes() > 0) {
             bootstrap.option(ChannelOption.SO_RCVBUF, options.receiveBufferBytes());
         }
         if (epoll) {
-            bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+            bootstrap.option(EpollChannelOption.SO_REUSEPORT, true)
+                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, DATAGRAM_SLOT);
         }
         return bootstrap;
     }

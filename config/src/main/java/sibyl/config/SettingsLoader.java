@@ -1,0 +1,240 @@
+package sibyl.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads {@link NodeSettings} from Sibyl's {@code reference.conf}, an optional file, and
+ * {@code SIBYL_*} environment variables, and checks every value before a node starts.
+ */
+public final class SettingsLoader {
+    static final String ENV_PREFIX = "SIBYL_";
+    private static final String POLICIES = "icp.policies";
+
+    private SettingsLoader() {}
+
+    /** Settings from the defaults alone, as the tests and a bare {@code sibyl node} use. */
+    public static NodeSettings defaults() {
+        return load(null, Map.of());
+    }
+
+    /**
+     * Loads and validates the settings.
+     *
+     * @param file the operator's file, or {@code null}
+     * @param environment the process environment (only {@code SIBYL_*} entries are read)
+     * @throws SettingsException naming the key, value and origin of the first bad setting
+     */
+    public static NodeSettings load(Path file, Map<String, String> environment) {
+        Config reference = ConfigFactory.parseResources(SettingsLoader.class.getClassLoader(), "reference.conf",
+                ConfigParseOptions.defaults().setAllowMissing(false));
+        Config operator = ConfigFactory.empty();
+        if (file != null) {
+            if (!Files.isRegularFile(file)) {
+                throw new SettingsException(file + ": no such configuration file");
+            }
+            try {
+                operator = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (ConfigException e) {
+                throw new SettingsException(e.getMessage(), e);
+            }
+        }
+        Config overrides = fromEnvironment(environment);
+        rejectUnknownKeys(operator.withFallback(overrides), reference);
+        Config merged;
+        try {
+            merged = overrides.withFallback(operator).withFallback(reference).resolve();
+        } catch (ConfigException e) {
+            throw new SettingsException(e.getMessage(), e);
+        }
+        try {
+            return read(merged);
+        } catch (ConfigException e) {
+            throw new SettingsException(e.getMessage(), e);
+        }
+    }
+
+    private static NodeSettings read(Config config) {
+        return new NodeSettings(
+                string(config, "node.name"),
+                new IcpSettings(
+                        listen(config, "icp.listen"),
+                        nonNegativeInt(config, "icp.threads"),
+                        bytesAsInt(config, "icp.receive-buffer"),
+                        bool(config, "icp.native-transport"),
+                        Path.of(string(config, "icp.plugins")),
+                        policies(config)));
+    }
+
+    private static List<PolicySettings> policies(Config config) {
+        ConfigValue value = config.getValue(POLICIES);
+        if (value.valueType() != ConfigValueType.OBJECT) {
+            throw bad(POLICIES, value, "expected an object of name -> { type = ..., settings }");
+        }
+        Map<String, PolicySettings> byName = new TreeMap<>();
+        for (Map.Entry<String, ConfigValue> entry : ((ConfigObject) value).entrySet()) {
+            String name = entry.getKey();
+            String key = POLICIES + "." + ConfigUtil.quoteString(name).replaceAll("^\"([A-Za-z0-9_-]+)\"$", "$1");
+            if (entry.getValue().valueType() == ConfigValueType.NULL) {
+                continue; // removed by the operator
+            }
+            if (entry.getValue().valueType() != ConfigValueType.OBJECT) {
+                throw bad(key, entry.getValue(), "expected { type = ..., settings }");
+            }
+            Config block = ((ConfigObject) entry.getValue()).toConfig();
+            if (!block.hasPath("type")) {
+                throw new SettingsException(key + ".type: missing (" + origin(entry.getValue()) + "); every policy needs a type");
+            }
+            byName.put(name, new PolicySettings(key, name, block));
+        }
+        return List.copyOf(byName.values());
+    }
+
+    private static List<InetSocketAddress> listen(Config config, String key) {
+        ConfigValue value = config.getValue(key);
+        if (value.valueType() != ConfigValueType.LIST) {
+            throw bad(key, value, "expected a list of \"HOST:PORT\"");
+        }
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        List<? extends ConfigValue> items = config.getList(key);
+        if (items.isEmpty()) {
+            throw bad(key, value, "needs at least one address");
+        }
+        for (int i = 0; i < items.size(); i++) {
+            ConfigValue item = items.get(i);
+            String itemKey = key + "[" + i + "]";
+            if (item.valueType() != ConfigValueType.STRING) {
+                throw bad(itemKey, item, "expected \"HOST:PORT\"");
+            }
+            addresses.add(socketAddress(itemKey, item));
+        }
+        return addresses;
+    }
+
+    private static InetSocketAddress socketAddress(String key, ConfigValue value) {
+        try {
+            return HostPort.parse((String) value.unwrapped());
+        } catch (IllegalArgumentException e) {
+            throw bad(key, value, e.getMessage());
+        }
+    }
+
+    private static String string(Config config, String key) {
+        ConfigValue value = config.getValue(key);
+        if (value.valueType() != ConfigValueType.STRING) {
+            throw bad(key, value, "expected a string");
+        }
+        return (String) value.unwrapped();
+    }
+
+    private static boolean bool(Config config, String key) {
+        try {
+            return config.getBoolean(key);
+        } catch (ConfigException.WrongType e) {
+            throw bad(key, config.getValue(key), "expected true or false");
+        }
+    }
+
+    private static int nonNegativeInt(Config config, String key) {
+        int number;
+        try {
+            number = config.getInt(key);
+        } catch (ConfigException.WrongType e) {
+            throw bad(key, config.getValue(key), "expected a whole number");
+        }
+        if (number < 0) {
+            throw bad(key, config.getValue(key), "must not be negative");
+        }
+        return number;
+    }
+
+    private static int bytesAsInt(Config config, String key) {
+        long bytes;
+        try {
+            bytes = config.getBytes(key);
+        } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+            throw bad(key, config.getValue(key), "expected a size such as 4m or 65536");
+        }
+        if (bytes < 0 || bytes > Integer.MAX_VALUE) {
+            throw bad(key, config.getValue(key), "must be within 0..2g");
+        }
+        return (int) bytes;
+    }
+
+    /** "icp.threads = -1 (/etc/sibyl.conf: 12): must not be negative" */
+    static SettingsException bad(String key, ConfigValue value, String why) {
+        String rendered = value.render(ConfigRenderOptions.concise());
+        return new SettingsException(key + " = " + rendered + " (" + origin(value) + "): " + why);
+    }
+
+    private static String origin(ConfigValue value) {
+        return value.origin().description();
+    }
+
+    /** Keys the operator set that Sibyl does not know are typos: fail rather than ignore them. */
+    private static void rejectUnknownKeys(Config operator, Config reference) {
+        for (Map.Entry<String, ConfigValue> entry : operator.entrySet()) {
+            String key = entry.getKey();
+            if (key.startsWith(POLICIES + ".")) {
+                continue;
+            }
+            if (!reference.hasPathOrNull(key)) {
+                throw new SettingsException(key + ": unknown setting (" + origin(entry.getValue())
+                        + "); see reference.conf for the settings Sibyl reads");
+            }
+        }
+    }
+
+    private static Config fromEnvironment(Map<String, String> environment) {
+        Config overrides = ConfigFactory.empty();
+        for (Map.Entry<String, String> variable : new TreeMap<>(environment).entrySet()) {
+            String name = variable.getKey();
+            if (!name.startsWith(ENV_PREFIX) || name.length() == ENV_PREFIX.length()) {
+                continue;
+            }
+            String key = keyOf(name.substring(ENV_PREFIX.length()));
+            String description = "environment variable " + name;
+            String text = variable.getValue().strip();
+            ConfigValue value;
+            if (text.startsWith("[") || text.startsWith("{")) {
+                try {
+                    value = ConfigFactory.parseString("v = " + text,
+                            ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setOriginDescription(description))
+                            .getValue("v");
+                } catch (ConfigException e) {
+                    throw new SettingsException(name + ": not a HOCON list or object: " + e.getMessage(), e);
+                }
+            } else {
+                value = ConfigValueFactory.fromAnyRef(variable.getValue(), description);
+            }
+            try {
+                overrides = overrides.withValue(key, value);
+            } catch (ConfigException e) {
+                throw new SettingsException(name + ": does not name a setting (" + e.getMessage() + ")", e);
+            }
+        }
+        return overrides;
+    }
+
+    /** ICP_RECEIVE__BUFFER -> icp.receive-buffer */
+    static String keyOf(String variable) {
+        return variable.toLowerCase(Locale.ROOT).replace("__", "\u0000").replace('_', '.').replace('\u0000', '-');
+    }
+}

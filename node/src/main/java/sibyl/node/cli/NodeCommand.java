@@ -1,0 +1,54 @@
+package sibyl.node.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sibyl.config.NodeSettings;
+import sibyl.config.SettingsException;
+import sibyl.config.SettingsLoader;
+import sibyl.icp.policy.plugins.PluginException;
+import sibyl.node.SibylNode;
+
+/** {@code sibyl node}: runs a node until SIGTERM or SIGINT. */
+@Command(name = "node",
+        mixinStandardHelpOptions = true,
+        description = {"Start a node and run it until SIGTERM or SIGINT.",
+            "Settings come from the built-in defaults (reference.conf), then --config FILE, then SIBYL_* environment variables."})
+final class NodeCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "HOCON settings file.")
+    Path config;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        NodeSettings settings;
+        SibylNode node;
+        try {
+            settings = SettingsLoader.load(config, System.getenv());
+            node = SibylNode.start(settings);
+        } catch (SettingsException | PluginException e) {
+            System.err.println("sibyl: " + e.getMessage());
+            return SibylCommand.EXIT_USAGE;
+        } catch (InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            // Netty throws the socket's IOException undeclared, e.g. when a port is taken.
+            System.err.println("sibyl: cannot listen: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("node {}: stopping", node.name());
+            node.close();
+            stopped.countDown();
+        }, "sibyl-shutdown"));
+        log.info("node {}: answering ICP on {}", node.name(), node.icpAddresses());
+        stopped.await();
+        return 0;
+    }
+}
