@@ -1,0 +1,188 @@
+package sibyl.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsLoaderTest {
+    @TempDir
+    Path directory;
+
+    @Test
+    void defaultsFollowSquidAndAllowLoopbackOnly() {
+        NodeSettings settings = SettingsLoader.defaults();
+
+        assertEquals("", settings.name());
+        assertEquals(List.of(new InetSocketAddress(3130)), settings.icp().listen());
+        assertEquals(0, settings.icp().threads());
+        assertEquals(4 << 20, settings.icp().receiveBufferBytes());
+        assertTrue(settings.icp().nativeTransport());
+        assertEquals(Path.of("plugins"), settings.icp().pluginDirectory());
+        assertEquals(1, settings.icp().policies().size());
+        PolicySettings acl = settings.icp().policies().get(0);
+        assertEquals("10-acl", acl.name());
+        assertEquals("icp.policies.10-acl", acl.key());
+        assertEquals("acl", acl.block().getString("type"));
+        assertEquals(List.of("127.0.0.0/8", "::1/128"), acl.block().getStringList("allow"));
+    }
+
+    @Test
+    void aFileOverridesTheDefaultsAndAddsPoliciesInNameOrder() throws IOException {
+        Path file = write("""
+                node.name = alpha
+                icp {
+                  listen = ["127.0.0.1:4130", "[::1]:4131"]
+                  threads = 3
+                  receive-buffer = 1m
+                  policies {
+                    30-warm { type = warmup, duration = 5s }
+                    20-rules { type = rules, file = /etc/sibyl/icp.rules }
+                  }
+                }
+                """);
+
+        NodeSettings settings = SettingsLoader.load(file, Map.of());
+
+        assertEquals("alpha", settings.name());
+        assertEquals(List.of(new InetSocketAddress("127.0.0.1", 4130), new InetSocketAddress("::1", 4131)),
+                settings.icp().listen());
+        assertEquals(3, settings.icp().threads());
+        assertEquals(1 << 20, settings.icp().receiveBufferBytes());
+        assertEquals(List.of("10-acl", "20-rules", "30-warm"),
+                settings.icp().policies().stream().map(PolicySettings::name).toList());
+    }
+
+    @Test
+    void aPolicySetToNullIsRemoved() throws IOException {
+        Path file = write("icp.policies.10-acl = null\n");
+
+        assertEquals(List.of(), SettingsLoader.load(file, Map.of()).icp().policies());
+    }
+
+    @Test
+    void environmentVariablesOverrideTheFile() throws IOException {
+        Path file = write("icp.threads = 3\nicp.receive-buffer = 1m\n");
+
+        NodeSettings settings = SettingsLoader.load(file, Map.of(
+                "SIBYL_ICP_THREADS", "5",
+                "SIBYL_ICP_RECEIVE__BUFFER", "2m",
+                "SIBYL_ICP_LISTEN", "[\"127.0.0.1:5130\"]",
+                "PATH", "/usr/bin"));
+
+        assertEquals(5, settings.icp().threads());
+        assertEquals(2 << 20, settings.icp().receiveBufferBytes());
+        assertEquals(List.of(new InetSocketAddress("127.0.0.1", 5130)), settings.icp().listen());
+    }
+
+    @Test
+    void aBadValueNamesKeyValueFileAndLine() throws IOException {
+        Path file = write("node.name = beta\n\nicp.threads = -2\n");
+
+        SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(file, Map.of()));
+
+        assertEquals("icp.threads = -2 (" + file + ": 3): must not be negative", e.getMessage());
+    }
+
+    @Test
+    void aValueOfTheWrongTypeNamesKeyValueFileAndLine() throws IOException {
+        Path file = write("icp.threads = many\n");
+
+        SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(file, Map.of()));
+
+        assertEquals("icp.threads = \"many\" (" + file + ": 1): expected a whole number", e.getMessage());
+    }
+
+    @Test
+    void aBadListenAddressSaysWhatIsWrong() throws IOException {
+        Path file = write("icp.listen = [\"127.0.0.1:3130\", \"localhost\"]\n");
+
+        SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(file, Map.of()));
+
+        assertEquals("icp.listen[1] = \"localhost\" (" + file + ": 1): 'localhost' is not HOST:PORT or [IPv6]:PORT",
+                e.getMessage());
+    }
+
+    @Test
+    void portsOutOfRangeAndUnbracketedIpv6AreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> HostPort.parse("127.0.0.1:65536"));
+        assertThrows(IllegalArgumentException.class, () -> HostPort.parse("::1:3130"));
+        assertThrows(IllegalArgumentException.class, () -> HostPort.parse("127.0.0.1:http"));
+        assertEquals(new InetSocketAddress(3130), HostPort.parse("*:3130"));
+        assertEquals(new InetSocketAddress("::1", 0), HostPort.parse("[::1]:0"));
+    }
+
+    @Test
+    void aBadEnvironmentValueNamesTheVariable() {
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load(null, Map.of("SIBYL_ICP_RECEIVE__BUFFER", "lots")));
+
+        assertEquals("icp.receive-buffer = \"lots\" (environment variable SIBYL_ICP_RECEIVE__BUFFER): "
+                + "expected a size such as 4m or 65536", e.getMessage());
+    }
+
+    @Test
+    void anUnknownKeyIsATypo() throws IOException {
+        Path file = write("icp {\n  threds = 2\n}\n");
+
+        SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(file, Map.of()));
+
+        assertTrue(e.getMessage().startsWith("icp.threds: unknown setting (" + file + ": 2)"), e.getMessage());
+    }
+
+    @Test
+    void anUnknownEnvironmentKeyIsATypoToo() {
+        SettingsException e = assertThrows(SettingsException.class,
+                () -> SettingsLoader.load(null, Map.of("SIBYL_ICP_THREDS", "2")));
+
+        assertTrue(e.getMessage().startsWith("icp.threds: unknown setting (environment variable SIBYL_ICP_THREDS)"),
+                e.getMessage());
+    }
+
+    @Test
+    void aPolicyWithoutTypeNamesItsKey() throws IOException {
+        Path file = write("icp.policies.20-mine { file = x }\n");
+
+        SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(file, Map.of()));
+
+        assertTrue(e.getMessage().startsWith("icp.policies.20-mine.type: missing (" + file + ": 1)"), e.getMessage());
+    }
+
+    @Test
+    void aSyntaxErrorNamesFileAndLine() throws IOException {
+        Path file = write("icp {\n  threads = 2\n  listen = [\n");
+
+        SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(file, Map.of()));
+
+        assertTrue(e.getMessage().contains(file + ": 4"), e.getMessage());
+    }
+
+    @Test
+    void aMissingFileIsNamed() {
+        Path missing = directory.resolve("nope.conf");
+
+        SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(missing, Map.of()));
+
+        assertEquals(missing + ": no such configuration file", e.getMessage());
+    }
+
+    @Test
+    void environmentNamesMapToKeys() {
+        assertEquals("icp.receive-buffer", SettingsLoader.keyOf("ICP_RECEIVE__BUFFER"));
+        assertEquals("icp.policies.10-acl.allow", SettingsLoader.keyOf("ICP_POLICIES_10__ACL_ALLOW"));
+    }
+
+    private Path write(String text) throws IOException {
+        Path file = directory.resolve("sibyl.conf");
+        Files.writeString(file, text);
+        return file;
+    }
+}

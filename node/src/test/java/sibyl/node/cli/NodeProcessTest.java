@@ -1,0 +1,104 @@
+package sibyl.node.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sibyl.icp.client.IcpClient;
+import sibyl.icp.wire.IcpOpcode;
+
+/** {@code sibyl node} as its own process: it starts, answers, and stops cleanly on SIGTERM. */
+class NodeProcessTest {
+    private static final Pattern ANSWERING = Pattern.compile("answering ICP on \\[/127\\.0\\.0\\.1:(\\d+)]");
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void theNodeAnswersAndStopsCleanlyOnSigterm() throws Exception {
+        Path config = directory.resolve("sibyl.conf");
+        Files.writeString(config, "node.name = proc-test\nicp.listen = [\"127.0.0.1:0\"]\n");
+        Path log = directory.resolve("node.log");
+        Process node = start(log, "node", "--config", config.toString());
+        try {
+            int port = await("the node's ICP port in its log").atMost(Duration.ofSeconds(30))
+                    .until(() -> portIn(log, node), p -> p > 0);
+            InetSocketAddress server = new InetSocketAddress("127.0.0.1", port);
+            try (IcpClient client = IcpClient.openFor(server)) {
+                assertEquals(IcpOpcode.MISS,
+                        client.query(server, "http://example.com/", Duration.ofSeconds(5)).join().message().opcode());
+            }
+
+            node.destroy(); // SIGTERM
+
+            assertTrue(node.waitFor(30, TimeUnit.SECONDS), "the node stops within 30 s");
+            assertEquals(143, node.exitValue(), "exit status of a process ended by SIGTERM");
+            String text = Files.readString(log);
+            assertTrue(text.contains("node proc-test: stopping"), text);
+            assertTrue(text.contains("node proc-test stopped"), text);
+        } finally {
+            node.destroyForcibly();
+        }
+    }
+
+    @Test
+    void badSettingsExitTwoNamingKeyAndFile() throws Exception {
+        Path config = directory.resolve("bad.conf");
+        Files.writeString(config, "icp.threads = -1\n");
+        Path log = directory.resolve("bad.log");
+        Process node = start(log, "node", "--config", config.toString());
+        try {
+            assertTrue(node.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(2, node.exitValue());
+            assertTrue(Files.readString(log).contains("sibyl: icp.threads = -1 (" + config + ": 1): must not be negative"),
+                    Files.readString(log));
+        } finally {
+            node.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aTakenPortExitsOneSayingSo() throws Exception {
+        try (java.net.DatagramSocket taken = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            Path config = directory.resolve("taken.conf");
+            Files.writeString(config, "icp.listen = [\"127.0.0.1:" + taken.getLocalPort() + "\"]\n");
+            Path log = directory.resolve("taken.log");
+            Process node = start(log, "node", "--config", config.toString());
+            try {
+                assertTrue(node.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(1, node.exitValue());
+                assertTrue(Files.readString(log).contains("sibyl: cannot listen: "), Files.readString(log));
+            } finally {
+                node.destroyForcibly();
+            }
+        }
+    }
+
+    private static Process start(Path log, String... arguments) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        command.addAll(List.of(arguments));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static int portIn(Path log, Process node) throws IOException {
+        if (!node.isAlive()) {
+            throw new IllegalStateException("the node exited: " + Files.readString(log));
+        }
+        Matcher matcher = ANSWERING.matcher(Files.readString(log));
+        return matcher.find() ? Integer.parseInt(matcher.group(1)) : 0;
+    }
+}
