@@ -136,7 +136,7 @@ public final class IcpServer implements AutoCloseable {
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(
                         (epoll ? BATCH : 1) * DATAGRAM_SLOT))
                 .option(ChannelOption.MAX_MESSAGES_PER_READ, 4 * BATCH)
-                .handler(new IcpQueryHandler(chain, stats));
+                .handler(new IcpQueryHandler(new IcpResponder(chain, stats)));
         if (options.receiveBufferBytes() > 0) {
             bootstrap.option(ChannelOption.SO_RCVBUF, options.receiveBufferBytes());
         }

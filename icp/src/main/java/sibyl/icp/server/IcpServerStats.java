@@ -14,7 +14,7 @@ public final class IcpServerStats {
     private final LongAdder sendFailures = new LongAdder();
     private final LongAdder[] verdicts = new LongAdder[IcpVerdict.values().length];
 
-    IcpServerStats() {
+    public IcpServerStats() {
         for (int i = 0; i < verdicts.length; i++) {
             verdicts[i] = new LongAdder();
         }

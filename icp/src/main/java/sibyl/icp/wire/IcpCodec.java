@@ -224,6 +224,11 @@ public final class IcpCodec {
         return bytes;
     }
 
+    /** The most {@link #writeError} writes for {@code rejected}: its URL, each byte escaped. */
+    public static int errorLength(ByteBuf rejected) {
+        return Math.min(MAX_LENGTH, HEADER_LENGTH + 3 * Math.max(0, rejected.readableBytes() - HEADER_LENGTH) + 1);
+    }
+
     /** The length of the reply {@link #writeReply} makes for a validated query. */
     public static int replyLength(ByteBuf query) {
         return query.readableBytes() - 4;

@@ -1,0 +1,131 @@
+package sibyl.icp.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.net.InetSocketAddress;
+import sibyl.icp.policy.IcpQuery;
+import sibyl.icp.policy.IcpVerdict;
+import sibyl.icp.policy.PolicyChain;
+import sibyl.icp.wire.IcpCodec;
+import sibyl.icp.wire.IcpOpcode;
+import sibyl.icp.wire.Rejection;
+
+/**
+ * Turns one datagram into its reply, or into none: validation in place, the policy chain, the
+ * reply written into one buffer. This is the whole ICP reply path without the socket; it makes
+ * no network call, takes no lock, and allocates nothing but the reply buffer (and the URL string,
+ * only if a policy asks for it).
+ *
+ * <p>Not thread-safe: it reuses one {@link IcpQuery} for every datagram. The server has one per
+ * socket, so one per event-loop thread.
+ */
+public final class IcpResponder {
+    private final PolicyChain chain;
+    private final IcpServerStats stats;
+    private final Query query = new Query();
+
+    public IcpResponder(PolicyChain chain, IcpServerStats stats) {
+        this.chain = chain;
+        this.stats = stats;
+    }
+
+    /**
+     * The reply to {@code datagram} from {@code sender}, allocated from {@code allocator} and
+     * owned by the caller, or {@code null} when the datagram gets no reply (too short, INVALID,
+     * or not a query). Does not release or move {@code datagram}.
+     */
+    public ByteBuf respond(ByteBuf datagram, InetSocketAddress sender, ByteBufAllocator allocator) {
+        stats.countReceived();
+        if (datagram.readableBytes() < IcpCodec.HEADER_LENGTH) {
+            stats.countTooShort();
+            return null;
+        }
+        IcpOpcode opcode = IcpCodec.opcode(datagram);
+        if (opcode != null && opcode != IcpOpcode.QUERY) {
+            // INVALID, replies and echoes: answering them could start a loop between two servers.
+            stats.countIgnored();
+            return null;
+        }
+        Rejection rejection = IcpCodec.validate(datagram);
+        if (rejection != null) {
+            // Unknown opcodes land here too: validate() says UNKNOWN_OPCODE, answered with ERR.
+            stats.countError();
+            ByteBuf reply = allocator.ioBuffer(IcpCodec.errorLength(datagram));
+            IcpCodec.writeError(datagram, reply);
+            return reply;
+        }
+        query.reset(datagram, sender);
+        IcpVerdict verdict;
+        try {
+            verdict = chain.decide(query);
+        } finally {
+            query.reset(null, null);
+        }
+        stats.countAnswer(verdict);
+        ByteBuf reply = allocator.ioBuffer(IcpCodec.replyLength(datagram));
+        IcpCodec.writeReply(datagram, verdict.opcode(), reply);
+        return reply;
+    }
+
+    public IcpServerStats stats() {
+        return stats;
+    }
+
+    /** The query a policy sees, reset for every datagram; its URL is decoded only if asked for. */
+    private static final class Query implements IcpQuery {
+        private ByteBuf datagram;
+        private InetSocketAddress sender;
+        private String url;
+
+        void reset(ByteBuf datagram, InetSocketAddress sender) {
+            this.datagram = datagram;
+            this.sender = sender;
+            this.url = null;
+        }
+
+        @Override
+        public String url() {
+            String decoded = url;
+            if (decoded == null) {
+                decoded = IcpCodec.queryUrl(datagram);
+                url = decoded;
+            }
+            return decoded;
+        }
+
+        @Override
+        public InetSocketAddress sender() {
+            return sender;
+        }
+
+        @Override
+        public int requestNumber() {
+            return IcpCodec.requestNumber(datagram);
+        }
+
+        @Override
+        public int version() {
+            return IcpCodec.version(datagram);
+        }
+
+        @Override
+        public int options() {
+            return IcpCodec.options(datagram);
+        }
+
+        @Override
+        public int optionData() {
+            return IcpCodec.optionData(datagram);
+        }
+
+        @Override
+        public int requesterHostAddress() {
+            return IcpCodec.requesterHostAddress(datagram);
+        }
+
+        @Override
+        public String toString() {
+            return "ICP query for " + url() + " from " + sender;
+        }
+    }
+}
