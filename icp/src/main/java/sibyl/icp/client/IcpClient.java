@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import sibyl.icp.wire.IcpCodec;
 import sibyl.icp.wire.IcpFormatException;
@@ -38,6 +39,7 @@ public final class IcpClient implements AutoCloseable {
     private final Channel channel;
     private final AtomicInteger nextRequestNumber = new AtomicInteger(ThreadLocalRandom.current().nextInt());
     private final Map<Key, Pending> pending = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private IcpClient(EventLoopGroup group, Channel channel) {
         this.group = group;
@@ -130,6 +132,9 @@ public final class IcpClient implements AutoCloseable {
             entry.future.complete(new IcpReply(message, bytes, packet.sender(), now - entry.sentNanos));
         } catch (IcpFormatException e) {
             entry.future.completeExceptionally(new MalformedReplyException(e.rejection(), bytes, packet.sender()));
+        } catch (RuntimeException e) {
+            // A codec bug must fail this query, not leave its future hanging forever.
+            entry.future.completeExceptionally(e);
         }
     }
 
@@ -140,6 +145,9 @@ public final class IcpClient implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         channel.close().syncUninterruptibly();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         pending.values().forEach(p -> p.future.completeExceptionally(new IllegalStateException("client closed")));

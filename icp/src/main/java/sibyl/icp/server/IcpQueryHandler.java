@@ -1,7 +1,6 @@
 package sibyl.icp.server;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
@@ -17,24 +16,18 @@ final class IcpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> 
     private static final Logger log = LoggerFactory.getLogger(IcpQueryHandler.class);
 
     private final IcpResponder responder;
-    private final ChannelFutureListener countFailures;
 
     IcpQueryHandler(IcpResponder responder) {
         super(DatagramPacket.class, true);
         this.responder = responder;
-        IcpServerStats stats = responder.stats();
-        this.countFailures = future -> {
-            if (!future.isSuccess()) {
-                stats.countSendFailure();
-            }
-        };
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
         ByteBuf reply = responder.respond(packet.content(), packet.sender(), ctx.alloc());
         if (reply != null) {
-            ctx.write(new DatagramPacket(reply, packet.sender())).addListener(countFailures);
+            // A void promise: no promise allocated per reply; a failed send comes to exceptionCaught.
+            ctx.write(new DatagramPacket(reply, packet.sender()), ctx.voidPromise());
         }
     }
 
@@ -45,8 +38,9 @@ final class IcpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> 
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A UDP socket reports ICMP errors from earlier sends here (e.g. port unreachable): the
-        // server keeps serving.
+        // Failed sends, and ICMP errors from earlier sends (e.g. port unreachable): counted, and
+        // the server keeps serving.
+        responder.stats().countSocketError();
         log.debug("ICP socket {}: {}", ctx.channel().localAddress(), cause.toString());
     }
 }

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sibyl.icp.policy.PolicyChain;
@@ -69,6 +70,7 @@ public final class IcpServer implements AutoCloseable {
     private final List<InetSocketAddress> addresses;
     private final IcpServerStats stats;
     private final boolean epoll;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private IcpServer(EventLoopGroup group, List<Channel> channels, List<InetSocketAddress> addresses,
             IcpServerStats stats, boolean epoll) {
@@ -164,6 +166,9 @@ public final class IcpServer implements AutoCloseable {
     /** Closes the sockets and stops the threads; queries already read are answered first. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         for (Channel channel : channels) {
             channel.close().syncUninterruptibly();
         }

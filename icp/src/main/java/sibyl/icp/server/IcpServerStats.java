@@ -11,7 +11,7 @@ public final class IcpServerStats {
     private final LongAdder tooShort = new LongAdder();
     private final LongAdder ignored = new LongAdder();
     private final LongAdder errors = new LongAdder();
-    private final LongAdder sendFailures = new LongAdder();
+    private final LongAdder socketErrors = new LongAdder();
     private final LongAdder[] verdicts = new LongAdder[IcpVerdict.values().length];
 
     public IcpServerStats() {
@@ -36,15 +36,15 @@ public final class IcpServerStats {
         errors.increment();
     }
 
-    void countSendFailure() {
-        sendFailures.increment();
+    void countSocketError() {
+        socketErrors.increment();
     }
 
     void countAnswer(IcpVerdict verdict) {
         verdicts[verdict.ordinal()].increment();
     }
 
-    /** Every datagram read, whatever became of it. */
+    /** Every datagram read, whatever became of it; the transport discards empty ones unseen. */
     public long received() {
         return received.sum();
     }
@@ -64,9 +64,9 @@ public final class IcpServerStats {
         return errors.sum();
     }
 
-    /** Replies the socket would not send (e.g. an unreachable or full destination). */
-    public long sendFailures() {
-        return sendFailures.sum();
+    /** Errors the sockets reported: replies they would not send, ICMP errors for earlier ones. */
+    public long socketErrors() {
+        return socketErrors.sum();
     }
 
     /** Queries answered, by verdict. */
@@ -81,6 +81,6 @@ public final class IcpServerStats {
     @Override
     public String toString() {
         return "received=" + received() + " answered=" + answered() + " err=" + errors()
-                + " tooShort=" + droppedTooShort() + " ignored=" + ignored() + " sendFailures=" + sendFailures();
+                + " tooShort=" + droppedTooShort() + " ignored=" + ignored() + " socketErrors=" + socketErrors();
     }
 }

@@ -50,6 +50,7 @@ public final class IcpCodec {
 
     /** Stops at the first byte that may not appear in a URL: controls, space, DEL and non-ASCII. */
     private static final ByteProcessor FIND_NON_URL_BYTE = b -> b > 0x20 && b < 0x7f;
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private IcpCodec() {}
 
@@ -185,6 +186,10 @@ public final class IcpCodec {
         IcpOpcode opcode = opcode(datagram);
         int urlStart = base + urlOffset(opcode);
         int urlEnd = datagram.indexOf(urlStart, datagram.writerIndex(), (byte) 0);
+        // An ERR may echo any bytes; every other URL was checked to be printable ASCII.
+        String url = opcode == IcpOpcode.ERR
+                ? escapedUrl(datagram, urlStart, urlEnd, false, MAX_LENGTH)
+                : datagram.toString(urlStart, urlEnd - urlStart, StandardCharsets.US_ASCII);
         return new IcpMessage(
                 opcode,
                 version(datagram),
@@ -193,7 +198,30 @@ public final class IcpCodec {
                 optionData(datagram),
                 senderHostAddress(datagram),
                 opcode.carriesRequesterAddress() ? requesterHostAddress(datagram) : 0,
-                datagram.toString(urlStart, urlEnd - urlStart, StandardCharsets.US_ASCII));
+                url);
+    }
+
+    /**
+     * The bytes from {@code start} to {@code end} as printable ASCII, each other byte
+     * percent-escaped, cut at {@code maxLength}. Escaping {@code %} too makes the result
+     * unambiguous, as Squid's rfc1738_escape does for the URLs of its ERR replies; reading an ERR
+     * that was already escaped so must keep its {@code %}.
+     */
+    private static String escapedUrl(ByteBuf datagram, int start, int end, boolean escapePercent, int maxLength) {
+        StringBuilder url = new StringBuilder(Math.max(0, end - start));
+        for (int i = start; i < end; i++) {
+            int b = datagram.getUnsignedByte(i);
+            boolean plain = b > 0x20 && b < 0x7f && !(escapePercent && b == '%');
+            if (url.length() + (plain ? 1 : 3) > maxLength) {
+                break;
+            }
+            if (plain) {
+                url.append((char) b);
+            } else {
+                url.append('%').append(HEX[b >> 4]).append(HEX[b & 0xf]);
+            }
+        }
+        return url.toString();
     }
 
     /** Writes {@code message} at the writer index of {@code out}. HIT_OBJ is never sent. */
@@ -271,23 +299,8 @@ public final class IcpCodec {
             if (urlEnd > urlStart && rejected.getByte(urlEnd - 1) == 0) {
                 urlEnd--;
             }
-            int room = MAX_LENGTH - HEADER_LENGTH - 1;
-            for (int i = urlStart; i < urlEnd; i++) {
-                int b = rejected.getUnsignedByte(i);
-                boolean plain = b > 0x20 && b < 0x7f && b != '%';
-                if (room < (plain ? 1 : 3)) {
-                    break;
-                }
-                if (plain) {
-                    out.writeByte(b);
-                    room -= 1;
-                } else {
-                    out.writeByte('%');
-                    out.writeByte(Character.toUpperCase(Character.forDigit(b >> 4, 16)));
-                    out.writeByte(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
-                    room -= 3;
-                }
-            }
+            out.writeCharSequence(escapedUrl(rejected, urlStart, urlEnd, true, MAX_LENGTH - HEADER_LENGTH - 1),
+                    StandardCharsets.US_ASCII);
         }
         out.writeByte(0);
         out.setShort(start + LENGTH, out.writerIndex() - start);

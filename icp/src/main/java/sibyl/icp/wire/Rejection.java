@@ -10,7 +10,6 @@ package sibyl.icp.wire;
 public enum Rejection {
     TOO_SHORT(Disposition.DROP, "shorter than the 20-byte ICP header"),
     INVALID_OPCODE(Disposition.IGNORE, "opcode ICP_OP_INVALID"),
-    NOT_A_QUERY(Disposition.IGNORE, "a reply or echo opcode sent to a server"),
     UNKNOWN_OPCODE(Disposition.ERR, "opcode not assigned by RFC 2186"),
     UNKNOWN_VERSION(Disposition.ERR, "version other than 2 or 3"),
     LENGTH_MISMATCH(Disposition.ERR, "message length field differs from the datagram size"),
@@ -26,7 +25,7 @@ public enum Rejection {
     public enum Disposition {
         /** Not answered: too short to carry a request number to answer with. */
         DROP,
-        /** Not answered: answering replies or reserved opcodes could start a reply loop. */
+        /** Not answered: answering a reserved opcode could start a reply loop between servers. */
         IGNORE,
         /** Answered with {@link IcpOpcode#ERR} carrying the request number. */
         ERR

@@ -31,8 +31,11 @@ public final class AclPolicy implements IcpPolicy {
         return IcpVerdict.DENIED;
     }
 
-    /** Whether only loopback senders are allowed, as by default. */
+    /** Whether only loopback senders, and some of them, are allowed, as by default. */
     public boolean loopbackOnly() {
+        if (allowed.length == 0) {
+            return false;
+        }
         for (Cidr block : allowed) {
             if (!block.isLoopback()) {
                 return false;

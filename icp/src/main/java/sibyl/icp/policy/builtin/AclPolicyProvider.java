@@ -29,7 +29,9 @@ public final class AclPolicyProvider implements IcpPolicyProvider {
             }
         }
         AclPolicy policy = new AclPolicy(blocks);
-        if (policy.loopbackOnly()) {
+        if (blocks.isEmpty()) {
+            log.warn("ICP policy '{}': the allow list is empty: every query gets ICP_OP_DENIED", context.name());
+        } else if (policy.loopbackOnly()) {
             log.info("ICP policy '{}': queries are allowed from loopback only ({}); others get ICP_OP_DENIED. "
                     + "Add your Squid's addresses to icp.policies.{}.allow", context.name(), blocks, context.name());
         } else {

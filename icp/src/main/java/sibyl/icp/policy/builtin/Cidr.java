@@ -26,27 +26,67 @@ public record Cidr(InetAddress network, int prefixLength) {
         String trimmed = text.strip();
         int slash = trimmed.indexOf('/');
         String address = slash < 0 ? trimmed : trimmed.substring(0, slash);
-        if (address.isEmpty() || !(address.indexOf(':') >= 0 || address.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
-            throw new IllegalArgumentException("'" + text + "' is not an address block like 192.0.2.0/24 or 2001:db8::/32");
+        if (address.startsWith("[") && address.endsWith("]")) {
+            address = address.substring(1, address.length() - 1);
         }
-        InetAddress network;
-        try {
-            network = InetAddress.getByName(address.startsWith("[") && address.endsWith("]")
-                    ? address.substring(1, address.length() - 1) : address);
-        } catch (UnknownHostException e) {
+        InetAddress network = address.indexOf(':') >= 0 ? ipv6(address) : ipv4(address);
+        if (network == null) {
             throw new IllegalArgumentException("'" + text + "' is not an address block like 192.0.2.0/24 or 2001:db8::/32");
         }
         int bits = network.getAddress().length * 8;
-        int prefix;
-        try {
-            prefix = slash < 0 ? bits : Integer.parseInt(trimmed.substring(slash + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "': prefix length is not a number");
+        int prefix = bits;
+        if (slash >= 0) {
+            String digits = trimmed.substring(slash + 1);
+            if (digits.isEmpty() || digits.length() > 3 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw new IllegalArgumentException("'" + text + "': prefix length is not a number");
+            }
+            prefix = Integer.parseInt(digits);
         }
-        if (prefix < 0 || prefix > bits) {
+        if (prefix > bits) {
             throw new IllegalArgumentException("'" + text + "': prefix length must be within 0.." + bits);
         }
         return new Cidr(network, prefix);
+    }
+
+    /**
+     * Four decimal octets without leading zeros, or null. InetAddress would also take "10.1" (as
+     * 10.0.0.1), "010.0.0.1" and, failing those, look the text up in DNS.
+     */
+    private static InetAddress ipv4(String text) {
+        String[] parts = text.split("\\.", -1);
+        if (parts.length != 4) {
+            return null;
+        }
+        byte[] octets = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            String part = parts[i];
+            if (part.isEmpty() || part.length() > 3 || (part.length() > 1 && part.charAt(0) == '0')
+                    || !part.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return null;
+            }
+            int value = Integer.parseInt(part);
+            if (value > 255) {
+                return null;
+            }
+            octets[i] = (byte) value;
+        }
+        try {
+            return InetAddress.getByAddress(octets);
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    /** An IPv6 literal, or null. With a ':' in it, InetAddress parses and never resolves. */
+    private static InetAddress ipv6(String text) {
+        if (!text.chars().allMatch(c -> c == ':' || c == '.' || Character.digit(c, 16) >= 0)) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(text);
+        } catch (UnknownHostException e) {
+            return null;
+        }
     }
 
     /** Whether {@code address} lies in this block; IPv4 and IPv6 blocks never match each other. */

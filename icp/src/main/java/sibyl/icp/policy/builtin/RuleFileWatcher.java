@@ -20,8 +20,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Changes are found by polling the file's modification time, size and file key on a
  * background executor, which also sees a file replaced by rename, the way editors and
- * configuration tools save. A version that does not parse is logged and skipped: the rules in
- * force stay until a good version arrives. A file that disappears keeps its last rules too.
+ * configuration tools save. A change is read only once the file has stayed unchanged for one
+ * poll interval, so that a file being rewritten in place is not read half written (an empty
+ * file would otherwise briefly drop every rule). A version that does not parse is logged and
+ * skipped: the rules in force stay until a good version arrives. A file that disappears keeps
+ * its last rules too.
  */
 public final class RuleFileWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RuleFileWatcher.class);
@@ -31,7 +34,8 @@ public final class RuleFileWatcher implements AutoCloseable {
     private final Set<String> actions;
     private final Consumer<List<Rule>> consumer;
     private final ScheduledFuture<?> poll;
-    private Stamp stamp;
+    private Stamp applied;
+    private Stamp pending;
 
     private RuleFileWatcher(String owner, Path file, Set<String> actions, Consumer<List<Rule>> consumer,
             Stamp stamp, ScheduledExecutorService executor, Duration interval) {
@@ -39,7 +43,7 @@ public final class RuleFileWatcher implements AutoCloseable {
         this.file = file;
         this.actions = actions;
         this.consumer = consumer;
-        this.stamp = stamp;
+        this.applied = stamp;
         long millis = Math.max(1, interval.toMillis());
         this.poll = executor.scheduleWithFixedDelay(this::poll, millis, millis, TimeUnit.MILLISECONDS);
     }
@@ -66,10 +70,16 @@ public final class RuleFileWatcher implements AutoCloseable {
     private void poll() {
         try {
             Stamp now = Stamp.of(file);
-            if (now == null || now.equals(stamp)) {
+            if (now == null || now.equals(applied)) {
+                pending = null;
                 return;
             }
-            stamp = now;
+            if (!now.equals(pending)) {
+                pending = now; // changed since the last poll: read it once it has settled
+                return;
+            }
+            applied = now;
+            pending = null;
             List<Rule> rules = RuleFile.read(file, actions);
             consumer.accept(rules);
             log.info("{}: reloaded {} rules from {}", owner, rules.size(), file);
