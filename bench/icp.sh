@@ -6,14 +6,14 @@
 #
 #   bench/icp.sh [QUERIES] [WINDOW]        (defaults 2000000 and 64)
 #
-# Environment: ICPECHO_SOURCE (default ../shared/reference/icpecho.c), SIBYL_THREADS (ICP
+# Environment: ICPECHO_SOURCE (default ../shared/reference/icpecho.c), NODE_THREADS (ICP
 # threads of the node, default 1: the load generator needs the other core of a 2-core machine),
 # OUT (result file, default bench/out/icp-DATE.txt).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 queries=${1:-2000000}
 window=${2:-64}
-threads=${SIBYL_THREADS:-1}
+threads=${NODE_THREADS:-1}
 icpecho_source=${ICPECHO_SOURCE:-$top/../shared/reference/icpecho.c}
 work=$(mktemp -d /tmp/sibyl-icp-bench.XXXXXX)
 chmod 777 "$work"   # Squid started as root writes its logs as 'proxy'
@@ -32,12 +32,13 @@ command -v squid >/dev/null || { echo "squid is not installed: apt-get install -
 [[ -f $icpecho_source ]] || { echo "no icpecho.c at $icpecho_source (set ICPECHO_SOURCE)" >&2; exit 2; }
 cc -O2 -o "$work/icpecho" "$icpecho_source"
 
-wait_udp() { # ADDRESS PORT: until something listens there
-    for _ in $(seq 100); do
-        ss -lun | grep -q "$1:$2 " && return 0
+wait_udp() { # ADDRESS PORT: until something listens there (as IPv4, or IPv4-mapped IPv6)
+    for _ in $(seq 300); do
+        ss -lunH "sport = :$2" | grep -qE "(^|[^0-9])$1(]|):$2 " && return 0
         sleep 0.1
     done
     echo "nothing listens on udp $1:$2" >&2
+    cat "$work"/*.log "$work"/*.out >&2 2>/dev/null || true
     exit 1
 }
 

@@ -41,6 +41,7 @@ import sibyl.icp.wire.IcpMessage;
  * the policy chain, the reply written into a pooled buffer (then released, as the socket would).
  *
  * <ul>
+ *   <li>{@code empty}: no policy at all, every query answered ICP_OP_MISS: the codec's share;
  *   <li>{@code default}: the chain a node starts with, the loopback {@code acl};
  *   <li>{@code rules}: that acl, then a {@code rules} policy of 10 patterns none of which match,
  *       the worst case for rules (the URL string is decoded and every pattern searched).
@@ -56,7 +57,7 @@ import sibyl.icp.wire.IcpMessage;
 @Fork(2)
 public class IcpReplyPathBenchmark {
 
-    @Param({"default", "rules"})
+    @Param({"empty", "default", "rules"})
     public String chain;
 
     private final ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
@@ -70,6 +71,10 @@ public class IcpReplyPathBenchmark {
         byte[] bytes = IcpCodec.toBytes(IcpMessage.query(2, 0xDEADBEEF, "http://www.example.com/static/images/logo-2026.png"));
         query = Unpooled.directBuffer(bytes.length).writeBytes(bytes);
         policies = new PolicyChain();
+        if (chain.equals("empty")) {
+            responder = new IcpResponder(policies, new IcpServerStats());
+            return;
+        }
         policies.register("10-acl", new AclPolicy(List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"))));
         if (chain.equals("rules")) {
             Path file = Files.createTempFile("sibyl-bench", ".rules");

@@ -2,6 +2,7 @@ package sibyl.icp.policy.builtin;
 
 import java.net.InetAddress;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import sibyl.icp.policy.IcpPolicy;
 import sibyl.icp.policy.IcpQuery;
 import sibyl.icp.policy.IcpVerdict;
@@ -14,7 +15,14 @@ import sibyl.icp.policy.IcpVerdict;
  * <p>Settings: {@code allow}, a list of address blocks ({@code ["192.0.2.0/24", "::1"]}).
  */
 public final class AclPolicy implements IcpPolicy {
+    /**
+     * Senders whose answer is remembered. A node's peers are a handful of Squids, so this holds
+     * them all; past it (a scan, spoofed sources) answers are worked out each time instead.
+     */
+    private static final int REMEMBERED_SENDERS = 4096;
+
     private final Cidr[] allowed;
+    private final ConcurrentHashMap<InetAddress, Boolean> remembered = new ConcurrentHashMap<>();
 
     public AclPolicy(List<Cidr> allowed) {
         this.allowed = allowed.toArray(new Cidr[0]);
@@ -22,13 +30,26 @@ public final class AclPolicy implements IcpPolicy {
 
     @Override
     public IcpVerdict decide(IcpQuery query) {
+        // Remembering the answer per address keeps the ICP path from copying the sender's
+        // address bytes (InetAddress.getAddress()) for every query.
         InetAddress sender = query.sender().getAddress();
-        for (Cidr block : allowed) {
-            if (block.contains(sender)) {
-                return null;
+        Boolean allows = remembered.get(sender);
+        if (allows == null) {
+            allows = allows(sender.getAddress());
+            if (remembered.size() < REMEMBERED_SENDERS) {
+                remembered.put(sender, allows);
             }
         }
-        return IcpVerdict.DENIED;
+        return allows ? null : IcpVerdict.DENIED;
+    }
+
+    private boolean allows(byte[] sender) {
+        for (Cidr block : allowed) {
+            if (block.contains(sender)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether only loopback senders, and some of them, are allowed, as by default. */

@@ -5,15 +5,30 @@ import java.net.UnknownHostException;
 
 /**
  * An address block such as {@code 10.0.0.0/8} or {@code ::1/128}; a bare address is a block of
- * one.
+ * one. Immutable.
  */
-public record Cidr(InetAddress network, int prefixLength) {
+public final class Cidr {
+    private final InetAddress network;
+    private final int prefixLength;
+    /** The network's bytes, kept: InetAddress.getAddress() copies them on every call. */
+    private final byte[] networkBytes;
 
-    public Cidr {
-        int bits = network.getAddress().length * 8;
+    public Cidr(InetAddress network, int prefixLength) {
+        this.networkBytes = network.getAddress();
+        int bits = networkBytes.length * 8;
         if (prefixLength < 0 || prefixLength > bits) {
             throw new IllegalArgumentException("prefix length " + prefixLength + " is not within 0.." + bits);
         }
+        this.network = network;
+        this.prefixLength = prefixLength;
+    }
+
+    public InetAddress network() {
+        return network;
+    }
+
+    public int prefixLength() {
+        return prefixLength;
     }
 
     /**
@@ -91,8 +106,12 @@ public record Cidr(InetAddress network, int prefixLength) {
 
     /** Whether {@code address} lies in this block; IPv4 and IPv6 blocks never match each other. */
     public boolean contains(InetAddress address) {
-        byte[] candidate = address.getAddress();
-        byte[] net = network.getAddress();
+        return contains(address.getAddress());
+    }
+
+    /** Whether the address of these 4 or 16 bytes lies in this block. */
+    public boolean contains(byte[] candidate) {
+        byte[] net = networkBytes;
         if (candidate.length != net.length) {
             return false;
         }
@@ -113,6 +132,16 @@ public record Cidr(InetAddress network, int prefixLength) {
     /** Whether every address of this block is a loopback address. */
     public boolean isLoopback() {
         return network.isLoopbackAddress() && prefixLength >= (network.getAddress().length == 4 ? 8 : 128);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Cidr that && prefixLength == that.prefixLength && network.equals(that.network);
+    }
+
+    @Override
+    public int hashCode() {
+        return network.hashCode() * 31 + prefixLength;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package sibyl.icp.policy.builtin;
 
 import java.util.List;
+import java.util.regex.Matcher;
 import sibyl.icp.policy.IcpPolicy;
 import sibyl.icp.policy.IcpQuery;
 import sibyl.icp.policy.IcpVerdict;
@@ -16,7 +17,7 @@ import sibyl.icp.policy.IcpVerdict;
  */
 public final class RulesPolicy implements IcpPolicy {
     private final IcpVerdict defaultVerdict;
-    private volatile CompiledRule[] rules = new CompiledRule[0];
+    private volatile Rules rules = new Rules(List.of(), new IcpVerdict[0]);
     private volatile AutoCloseable watcher;
 
     public RulesPolicy(IcpVerdict defaultVerdict) {
@@ -25,12 +26,12 @@ public final class RulesPolicy implements IcpPolicy {
 
     /** Replaces the rules in force; safe to call while queries are decided. */
     public void setRules(List<Rule> newRules) {
-        CompiledRule[] compiled = new CompiledRule[newRules.size()];
-        for (int i = 0; i < compiled.length; i++) {
-            Rule rule = newRules.get(i);
-            compiled[i] = new CompiledRule(rule, rule.action() == null ? defaultVerdict : IcpVerdict.parse(rule.action()));
+        IcpVerdict[] verdicts = new IcpVerdict[newRules.size()];
+        for (int i = 0; i < verdicts.length; i++) {
+            String action = newRules.get(i).action();
+            verdicts[i] = action == null ? defaultVerdict : IcpVerdict.parse(action);
         }
-        rules = compiled;
+        rules = new Rules(List.copyOf(newRules), verdicts);
     }
 
     void watchedBy(AutoCloseable watcher) {
@@ -39,10 +40,12 @@ public final class RulesPolicy implements IcpPolicy {
 
     @Override
     public IcpVerdict decide(IcpQuery query) {
+        Rules current = rules;
+        Matcher[] matchers = current.matchers.get();
         String url = query.url();
-        for (CompiledRule rule : rules) {
-            if (rule.rule.matches(url)) {
-                return rule.verdict;
+        for (int i = 0; i < matchers.length; i++) {
+            if (matchers[i].reset(url).find()) {
+                return current.verdicts[i];
             }
         }
         return null;
@@ -60,5 +63,18 @@ public final class RulesPolicy implements IcpPolicy {
         }
     }
 
-    private record CompiledRule(Rule rule, IcpVerdict verdict) {}
+    /**
+     * One version of the rule file. Each ICP thread keeps its own matchers for it, reset for each
+     * URL, so that matching allocates nothing per query.
+     */
+    private static final class Rules {
+        final IcpVerdict[] verdicts;
+        final ThreadLocal<Matcher[]> matchers;
+
+        Rules(List<Rule> rules, IcpVerdict[] verdicts) {
+            this.verdicts = verdicts;
+            this.matchers = ThreadLocal.withInitial(
+                    () -> rules.stream().map(rule -> rule.pattern().matcher("")).toArray(Matcher[]::new));
+        }
+    }
 }
