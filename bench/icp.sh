@@ -7,13 +7,13 @@
 #   bench/icp.sh [QUERIES] [WINDOW]        (defaults 2000000 and 64)
 #
 # Environment: ICPECHO_SOURCE (default ../shared/reference/icpecho.c), NODE_THREADS (ICP
-# threads of the node, default 1: the load generator needs the other core of a 2-core machine),
+# threads of the node, default 0 as in reference.conf: one per core),
 # OUT (result file, default bench/out/icp-DATE.txt).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 queries=${1:-2000000}
 window=${2:-64}
-threads=${NODE_THREADS:-1}
+threads=${NODE_THREADS:-0}
 icpecho_source=${ICPECHO_SOURCE:-$top/../shared/reference/icpecho.c}
 work=$(mktemp -d /tmp/sibyl-icp-bench.XXXXXX)
 chmod 777 "$work"   # Squid started as root writes its logs as 'proxy'

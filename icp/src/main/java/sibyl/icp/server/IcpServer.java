@@ -12,9 +12,11 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,7 +111,8 @@ public final class IcpServer implements AutoCloseable {
                 InetSocketAddress target = address;
                 List<EventLoop> socketsLoops = epoll ? loops : List.of(loops.get(bound.size() % loops.size()));
                 for (EventLoop loop : socketsLoops) {
-                    Channel channel = bootstrap(loop, epoll, options, chain, stats).bind(target).sync().channel();
+                    Channel channel = bootstrap(loop, epoll, family(address), options, chain, stats)
+                            .bind(target).sync().channel();
                     channels.add(channel);
                     // Port 0: the first socket picked the port; the others join it.
                     target = (InetSocketAddress) channel.localAddress();
@@ -127,11 +130,19 @@ public final class IcpServer implements AutoCloseable {
         return server;
     }
 
-    private static Bootstrap bootstrap(EventLoop loop, boolean epoll, Options options, PolicyChain chain,
-            IcpServerStats stats) {
+    /**
+     * An IPv4 address gets an IPv4 socket: a dual-stack one would report every sender as an
+     * IPv4-mapped IPv6 address to be converted back, per datagram.
+     */
+    private static SocketProtocolFamily family(InetSocketAddress address) {
+        return address.getAddress() instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
+    }
+
+    private static Bootstrap bootstrap(EventLoop loop, boolean epoll, SocketProtocolFamily family, Options options,
+            PolicyChain chain, IcpServerStats stats) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
-                .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+                .channelFactory(() -> epoll ? new EpollDatagramChannel(family) : new NioDatagramChannel(family))
                 // Room for BATCH datagrams per read (one recvmmsg on epoll), each one byte larger
                 // than the ICP maximum so that a longer datagram shows as too long rather than as
                 // a silently truncated one.
