@@ -91,7 +91,7 @@ public final class SettingsLoader {
         Map<String, PolicySettings> byName = new TreeMap<>();
         for (Map.Entry<String, ConfigValue> entry : ((ConfigObject) value).entrySet()) {
             String name = entry.getKey();
-            String key = POLICIES + "." + ConfigUtil.quoteString(name).replaceAll("^\"([A-Za-z0-9_-]+)\"$", "$1");
+            String key = ConfigUtil.joinPath("icp", "policies", name);
             if (entry.getValue().valueType() == ConfigValueType.NULL) {
                 continue; // removed by the operator
             }

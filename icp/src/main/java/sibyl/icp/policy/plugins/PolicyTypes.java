@@ -60,11 +60,11 @@ public final class PolicyTypes implements AutoCloseable {
                 loaders.add(loader);
                 int before = types.size();
                 addAll(types, ServiceLoader.load(IcpPolicyProvider.class, loader), jar.toString());
-                log.info("ICP plugin {}: policy types {}", jar, types.entrySet().stream()
-                        .filter(e -> e.getValue().source.equals(jar.toString())).map(Map.Entry::getKey).toList());
                 if (types.size() == before) {
                     throw new PluginException(jar + ": provides no policy type of its own");
                 }
+                log.info("ICP plugin {}: policy types {}", jar, types.entrySet().stream()
+                        .filter(e -> e.getValue().source.equals(jar.toString())).map(Map.Entry::getKey).toList());
             }
         } catch (PluginException | RuntimeException e) {
             loaders.forEach(PolicyTypes::closeQuietly);
