@@ -55,7 +55,7 @@ public final class IcpClient implements AutoCloseable {
             Channel channel = new Bootstrap()
                     .group(group)
                     .channel(NioDatagramChannel.class)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(IcpCodec.MAX_LENGTH + 1))
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(IcpCodec.MAX_LENGTH + 1))
                     .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
                         @Override
                         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {

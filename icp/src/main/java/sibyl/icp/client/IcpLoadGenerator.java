@@ -95,8 +95,8 @@ public final class IcpLoadGenerator {
             Bootstrap bootstrap = new Bootstrap()
                     .group(group)
                     .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(BATCH * (IcpCodec.MAX_LENGTH + 1)))
-                    .option(ChannelOption.MAX_MESSAGES_PER_READ, 4 * BATCH)
+                    .option(ChannelOption.RECVBUF_ALLOCATOR,
+                            new FixedRecvByteBufAllocator(BATCH * (IcpCodec.MAX_LENGTH + 1)).maxMessagesPerRead(4 * BATCH))
                     .option(ChannelOption.SO_RCVBUF, 4 << 20)
                     .option(ChannelOption.SO_SNDBUF, 4 << 20)
                     .handler(run);

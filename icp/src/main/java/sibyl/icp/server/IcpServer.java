@@ -146,9 +146,8 @@ public final class IcpServer implements AutoCloseable {
                 // Room for BATCH datagrams per read (one recvmmsg on epoll), each one byte larger
                 // than the ICP maximum so that a longer datagram shows as too long rather than as
                 // a silently truncated one.
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(
-                        (epoll ? BATCH : 1) * DATAGRAM_SLOT))
-                .option(ChannelOption.MAX_MESSAGES_PER_READ, 4 * BATCH)
+                .option(ChannelOption.RECVBUF_ALLOCATOR,
+                        new FixedRecvByteBufAllocator((epoll ? BATCH : 1) * DATAGRAM_SLOT).maxMessagesPerRead(4 * BATCH))
                 .handler(new IcpQueryHandler(new IcpResponder(chain, stats)));
         if (options.receiveBufferBytes() > 0) {
             bootstrap.option(ChannelOption.SO_RCVBUF, options.receiveBufferBytes());
