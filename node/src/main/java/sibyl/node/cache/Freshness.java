@@ -1,0 +1,92 @@
+package sibyl.node.cache;
+
+import io.netty.handler.codec.DateFormatter;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.Date;
+
+/**
+ * How fresh a stored response is: its freshness lifetime and the age it had when stored, worked
+ * out once when it arrives (RFC 9111 sections 4.2.1 to 4.2.3), and its age at any later moment.
+ * All times are in milliseconds of the cache's clock; ages and lifetimes in whole seconds.
+ *
+ * @param lifetimeSeconds how long the response is fresh, counted from its origin's Date
+ * @param initialAgeSeconds its corrected initial age: how old it was when it arrived
+ * @param responseMillis when it arrived ({@code response_time})
+ * @param revalidateWhenStale {@code must-revalidate}, {@code proxy-revalidate} or
+ *     {@code s-maxage}: a shared cache may never serve it stale (sections 5.2.2.2, 5.2.2.8,
+ *     5.2.2.10)
+ * @param revalidateAlways response {@code no-cache}: every use needs a successful revalidation
+ * @param heuristic whether the lifetime is a heuristic one (no explicit expiration)
+ */
+public record Freshness(
+        long lifetimeSeconds,
+        long initialAgeSeconds,
+        long responseMillis,
+        boolean revalidateWhenStale,
+        boolean revalidateAlways,
+        boolean heuristic) {
+
+    /**
+     * The freshness of a response with {@code status} and {@code headers}, for a request sent at
+     * {@code requestMillis} whose response arrived at {@code responseMillis}, as a shared cache
+     * sees it.
+     */
+    public static Freshness of(int status, HttpHeaders headers, CacheControl control, long requestMillis,
+            long responseMillis, Heuristics heuristics) {
+        long date = dateOr(headers, HttpHeaderNames.DATE, responseMillis);
+        long lifetime;
+        boolean heuristic = false;
+        if (control.sMaxAge() != CacheControl.ABSENT) {
+            lifetime = control.sMaxAge();
+        } else if (control.maxAge() != CacheControl.ABSENT) {
+            lifetime = control.maxAge();
+        } else if (headers.contains(HttpHeaderNames.EXPIRES)) {
+            // An invalid Expires, "0" included, means already expired (section 5.3).
+            long expires = dateOr(headers, HttpHeaderNames.EXPIRES, Long.MIN_VALUE);
+            lifetime = expires == Long.MIN_VALUE ? 0 : Math.max(0, (expires - date) / 1000);
+        } else if (Heuristics.heuristicallyCacheable(status) || control.isPublic()) {
+            long modified = dateOr(headers, HttpHeaderNames.LAST_MODIFIED, Long.MIN_VALUE);
+            lifetime = modified == Long.MIN_VALUE ? 0 : heuristics.lifetimeSeconds((date - modified) / 1000);
+            heuristic = true;
+        } else {
+            lifetime = 0;
+        }
+        long apparentAge = Math.max(0, (responseMillis - date) / 1000);
+        long responseDelay = Math.max(0, (responseMillis - requestMillis) / 1000);
+        long correctedAgeValue = ageHeader(headers) + responseDelay;
+        long initialAge = Math.max(apparentAge, correctedAgeValue);
+        boolean revalidateWhenStale = control.mustRevalidate() || control.proxyRevalidate()
+                || control.sMaxAge() != CacheControl.ABSENT;
+        return new Freshness(lifetime, initialAge, responseMillis, revalidateWhenStale, control.noCache(), heuristic);
+    }
+
+    /** The response's age at {@code nowMillis}: what a hit sends as its Age header. */
+    public long currentAgeSeconds(long nowMillis) {
+        return initialAgeSeconds + Math.max(0, (nowMillis - responseMillis) / 1000);
+    }
+
+    /** Seconds the response stays fresh from {@code nowMillis}; 0 or less when stale. */
+    public long freshForSeconds(long nowMillis) {
+        return lifetimeSeconds - currentAgeSeconds(nowMillis);
+    }
+
+    public boolean isFresh(long nowMillis) {
+        return freshForSeconds(nowMillis) > 0;
+    }
+
+    private static long dateOr(HttpHeaders headers, CharSequence name, long otherwise) {
+        String value = headers.get(name);
+        if (value == null) {
+            return otherwise;
+        }
+        Date date = DateFormatter.parseHttpDate(value);
+        return date == null ? otherwise : date.getTime();
+    }
+
+    /** The Age header's delta-seconds; absent or invalid counts as 0 (section 5.1). */
+    private static long ageHeader(HttpHeaders headers) {
+        String value = headers.get(HttpHeaderNames.AGE);
+        return value == null ? 0 : CacheControl.deltaSeconds(value.strip());
+    }
+}

@@ -1,0 +1,38 @@
+package sibyl.node.cache;
+
+/**
+ * Whether a stored response may answer a request (RFC 9111 section 4), given how fresh it is and
+ * what the request's Cache-Control asks.
+ */
+public enum Reuse {
+    /** Serve it as it is. */
+    SERVE,
+    /** Ask the origin first (a conditional request), or refetch. */
+    REVALIDATE;
+
+    /**
+     * The decision for a response of {@code freshness} at {@code nowMillis}, for a request with
+     * {@code request} directives ({@code Pragma: no-cache} without Cache-Control counts as
+     * {@code no-cache}, as section 5.4 allows).
+     */
+    public static Reuse decide(Freshness freshness, CacheControl request, long nowMillis) {
+        if (freshness.revalidateAlways() || request.noCache()) {
+            return REVALIDATE;
+        }
+        long age = freshness.currentAgeSeconds(nowMillis);
+        long freshFor = freshness.lifetimeSeconds() - age;
+        if (request.maxAge() != CacheControl.ABSENT && age > request.maxAge()) {
+            return REVALIDATE;
+        }
+        if (request.minFresh() != CacheControl.ABSENT && freshFor < request.minFresh()) {
+            return REVALIDATE;
+        }
+        if (freshFor > 0) {
+            return SERVE;
+        }
+        if (freshness.revalidateWhenStale()) {
+            return REVALIDATE;
+        }
+        return request.maxStale() != CacheControl.ABSENT && -freshFor <= request.maxStale() ? SERVE : REVALIDATE;
+    }
+}
