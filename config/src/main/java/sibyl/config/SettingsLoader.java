@@ -56,7 +56,7 @@ public final class SettingsLoader {
                 throw new SettingsException(e.getMessage(), e);
             }
         }
-        Config overrides = fromEnvironment(environment);
+        Config overrides = fromEnvironment(environment, reference.root().keySet());
         rejectUnknownKeys(operator.withFallback(overrides), reference);
         Config merged;
         try {
@@ -109,6 +109,9 @@ public final class SettingsLoader {
 
     private static List<InetSocketAddress> listen(Config config, String key) {
         ConfigValue value = config.getValue(key);
+        if (value.valueType() == ConfigValueType.STRING) {
+            return List.of(socketAddress(key, value)); // one address, as SIBYL_ICP_LISTEN=127.0.0.1:3130 gives
+        }
         if (value.valueType() != ConfigValueType.LIST) {
             throw bad(key, value, "expected a list of \"HOST:PORT\"");
         }
@@ -170,7 +173,9 @@ public final class SettingsLoader {
         try {
             bytes = config.getBytes(key);
         } catch (ConfigException.BadValue | ConfigException.WrongType e) {
-            throw bad(key, config.getValue(key), "expected a size such as 4m or 65536");
+            String text = String.valueOf(config.getValue(key).unwrapped()).strip();
+            throw bad(key, config.getValue(key), text.startsWith("-") ? "must not be negative"
+                    : "expected a size such as 4m or 65536");
         }
         if (bytes < 0 || bytes > Integer.MAX_VALUE) {
             throw bad(key, config.getValue(key), "must be within 0..2g");
@@ -202,7 +207,12 @@ public final class SettingsLoader {
         }
     }
 
-    private static Config fromEnvironment(Map<String, String> environment) {
+    /**
+     * The SIBYL_* variables that name a setting of one of {@code sections} (SIBYL_ICP_...,
+     * SIBYL_NODE_...): a typo there is caught like one in a file, while variables such as
+     * SIBYL_HOME, which scripts around Sibyl may set, are left alone.
+     */
+    private static Config fromEnvironment(Map<String, String> environment, java.util.Set<String> sections) {
         Config overrides = ConfigFactory.empty();
         for (Map.Entry<String, String> variable : new TreeMap<>(environment).entrySet()) {
             String name = variable.getKey();
@@ -210,6 +220,10 @@ public final class SettingsLoader {
                 continue;
             }
             String key = keyOf(name.substring(ENV_PREFIX.length()));
+            int dot = key.indexOf('.');
+            if (dot < 0 || !sections.contains(key.substring(0, dot))) {
+                continue;
+            }
             String description = "environment variable " + name;
             String text = variable.getValue().strip();
             ConfigValue value;

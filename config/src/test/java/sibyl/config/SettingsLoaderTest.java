@@ -148,6 +148,29 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void variablesOutsideTheSettingsSectionsAreLeftAlone() {
+        NodeSettings settings = SettingsLoader.load(null, Map.of("SIBYL_HOME", "/opt/sibyl", "SIBYL_VERSION", "1"));
+
+        assertEquals(SettingsLoader.defaults(), settings);
+    }
+
+    @Test
+    void oneListenAddressMayBeAPlainString() {
+        NodeSettings settings = SettingsLoader.load(null, Map.of("SIBYL_ICP_LISTEN", "127.0.0.1:4131"));
+
+        assertEquals(List.of(new InetSocketAddress("127.0.0.1", 4131)), settings.icp().listen());
+    }
+
+    @Test
+    void aNegativeSizeSaysSo() throws IOException {
+        Path file = write("icp.receive-buffer = -1\n");
+
+        SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(file, Map.of()));
+
+        assertEquals("icp.receive-buffer = -1 (" + file + ": 1): must not be negative", e.getMessage());
+    }
+
+    @Test
     void aPolicyWithoutTypeNamesItsKey() throws IOException {
         Path file = write("icp.policies.20-mine { file = x }\n");
 

@@ -1,5 +1,6 @@
 package sibyl.node;
 
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -42,8 +43,9 @@ public final class SibylNode implements AutoCloseable {
      * answering ICP.
      *
      * @throws PluginException naming the plugin jar or policy setting that is wrong
+     * @throws BindException naming the ICP address that is taken
      */
-    public static SibylNode start(NodeSettings settings) throws PluginException, InterruptedException {
+    public static SibylNode start(NodeSettings settings) throws PluginException, InterruptedException, BindException {
         String name = settings.name().isEmpty() ? hostName() : settings.name();
         IcpSettings icpSettings = settings.icp();
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -63,7 +65,7 @@ public final class SibylNode implements AutoCloseable {
             IcpServer icp = IcpServer.start(new IcpServer.Options(icpSettings.listen(), icpSettings.threads(),
                     icpSettings.receiveBufferBytes(), icpSettings.nativeTransport()), chain);
             return new SibylNode(name, types, chain, housekeeping, icp);
-        } catch (PluginException | InterruptedException | RuntimeException e) {
+        } catch (PluginException | InterruptedException | BindException | RuntimeException e) {
             chain.close();
             if (types != null) {
                 types.close();

@@ -2,6 +2,7 @@ package example.shard;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import java.util.Set;
 import sibyl.icp.policy.IcpPolicy;
 import sibyl.icp.policy.IcpPolicyProvider;
 import sibyl.icp.policy.PolicyContext;
@@ -25,6 +26,7 @@ public final class ShardPolicyProvider implements IcpPolicyProvider {
 
     @Override
     public IcpPolicy create(PolicyContext context) {
+        context.rejectUnknownSettings(Set.of("shards", "index"));
         Config settings = context.settings();
         int shards = settings.getInt("shards");
         int index = settings.getInt("index");

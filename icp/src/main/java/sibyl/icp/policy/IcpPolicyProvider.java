@@ -9,7 +9,7 @@ package sibyl.icp.policy;
  *
  * <pre>
  * icp.policies {
- *   20-shards { type = "example.shard", modulus = 3, index = 0 }
+ *   20-shard { type = "example.shard", shards = 3, index = 0 }
  * }
  * </pre>
  *

@@ -3,6 +3,8 @@ package sibyl.icp.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import sibyl.icp.policy.IcpQuery;
 import sibyl.icp.policy.IcpVerdict;
 import sibyl.icp.policy.PolicyChain;
@@ -20,6 +22,7 @@ import sibyl.icp.wire.Rejection;
  * socket, so one per event-loop thread.
  */
 public final class IcpResponder {
+    private static final Logger log = LoggerFactory.getLogger(IcpResponder.class);
     private final PolicyChain chain;
     private final IcpServerStats stats;
     private final Query query = new Query();
@@ -38,18 +41,21 @@ public final class IcpResponder {
         stats.countReceived();
         if (datagram.readableBytes() < IcpCodec.HEADER_LENGTH) {
             stats.countTooShort();
+            log.debug("dropped a {}-byte datagram from {}: too short", datagram.readableBytes(), sender);
             return null;
         }
         IcpOpcode opcode = IcpCodec.opcode(datagram);
         if (opcode != null && opcode != IcpOpcode.QUERY) {
             // INVALID, replies and echoes: answering them could start a loop between two servers.
             stats.countIgnored();
+            log.debug("ignored ICP_OP_{} from {}: not a query", opcode, sender);
             return null;
         }
         Rejection rejection = IcpCodec.validate(datagram);
         if (rejection != null) {
             // Unknown opcodes land here too: validate() says UNKNOWN_OPCODE, answered with ERR.
             stats.countError();
+            log.debug("ICP_OP_ERR to {}: {}", sender, rejection.description());
             ByteBuf reply = allocator.ioBuffer(IcpCodec.errorLength(datagram));
             IcpCodec.writeError(datagram, reply);
             return reply;

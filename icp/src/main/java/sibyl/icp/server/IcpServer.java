@@ -2,6 +2,7 @@ package sibyl.icp.server;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -16,8 +17,11 @@ import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import java.net.BindException;
+import java.net.DatagramSocket;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -86,9 +90,10 @@ public final class IcpServer implements AutoCloseable {
     /**
      * Binds every listen address and starts answering.
      *
-     * @throws java.net.BindException (sneakily, as Netty does) when an address is taken
+     * @throws BindException naming the address that is taken or cannot be bound; with SO_REUSEPORT
+     *     an address is also refused when any other socket holds it, another node's included
      */
-    public static IcpServer start(Options options, PolicyChain chain) throws InterruptedException {
+    public static IcpServer start(Options options, PolicyChain chain) throws InterruptedException, BindException {
         Objects.requireNonNull(chain, "chain");
         boolean epoll = options.nativeTransport() && Epoll.isAvailable();
         int threads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
@@ -108,18 +113,20 @@ public final class IcpServer implements AutoCloseable {
                 loops.add((EventLoop) executor);
             }
             for (InetSocketAddress address : options.listen()) {
+                if (epoll) {
+                    ensureFree(address);
+                }
                 InetSocketAddress target = address;
                 List<EventLoop> socketsLoops = epoll ? loops : List.of(loops.get(bound.size() % loops.size()));
                 for (EventLoop loop : socketsLoops) {
-                    Channel channel = bootstrap(loop, epoll, family(address), options, chain, stats)
-                            .bind(target).sync().channel();
+                    Channel channel = bind(bootstrap(loop, epoll, family(address), options, chain, stats), target);
                     channels.add(channel);
                     // Port 0: the first socket picked the port; the others join it.
                     target = (InetSocketAddress) channel.localAddress();
                 }
                 bound.add(target);
             }
-        } catch (InterruptedException | RuntimeException e) {
+        } catch (InterruptedException | BindException | RuntimeException e) {
             channels.forEach(Channel::close);
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
@@ -128,6 +135,44 @@ public final class IcpServer implements AutoCloseable {
         log.info("ICP server listening on {} ({}, {} socket(s) on {} thread(s))", server.addresses,
                 epoll ? "epoll, SO_REUSEPORT" : "NIO", channels.size(), threads);
         return server;
+    }
+
+    /**
+     * SO_REUSEPORT lets any process of the same user bind the same address and take a share of
+     * the queries, so a second node started by mistake would silently split Squid's answers with
+     * the first. A plain socket cannot share: if one binds, the address is free.
+     */
+    private static void ensureFree(InetSocketAddress address) throws BindException {
+        if (address.getPort() == 0) {
+            return;
+        }
+        try (DatagramSocket probe = new DatagramSocket(null)) {
+            probe.setReuseAddress(false);
+            probe.bind(address);
+        } catch (BindException e) {
+            throw new BindException(describe(address) + " is already in use (another Sibyl node, or another program)");
+        } catch (SocketException e) {
+            throw bindFailure(address, e);
+        }
+    }
+
+    private static Channel bind(Bootstrap bootstrap, InetSocketAddress address) throws InterruptedException, BindException {
+        ChannelFuture future = bootstrap.bind(address).await();
+        if (!future.isSuccess()) {
+            throw bindFailure(address, future.cause());
+        }
+        return future.channel();
+    }
+
+    private static BindException bindFailure(InetSocketAddress address, Throwable cause) {
+        BindException e = new BindException(describe(address) + ": " + cause.getMessage());
+        e.initCause(cause);
+        return e;
+    }
+
+    private static String describe(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     /**

@@ -1,15 +1,15 @@
 package sibyl.icp.policy;
 
-import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.concurrent.ScheduledExecutorService;
+import sibyl.icp.policy.plugins.PolicyTypes;
 
 /** The context a provider gets, for tests that call providers directly. */
-public record TestContext(String name, Config settings, ScheduledExecutorService housekeeping)
-        implements PolicyContext {
+public final class TestContext {
+    private TestContext() {}
 
     /** A context named {@code name} whose settings are the HOCON text {@code settings}. */
-    public static TestContext of(String name, String settings, ScheduledExecutorService housekeeping) {
-        return new TestContext(name, ConfigFactory.parseString(settings), housekeeping);
+    public static PolicyContext of(String name, String settings, ScheduledExecutorService housekeeping) {
+        return PolicyTypes.context(name, ConfigFactory.parseString(settings), housekeeping);
     }
 }

@@ -22,6 +22,7 @@ import sibyl.icp.wire.IcpOpcode;
 /** {@code sibyl icp bench}: a fixed window of queries in flight, and what came back. */
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = {"Keep a window of ICP queries in flight against a server and report replies/s, lost queries "
                 + "and round-trip percentiles. The last line (RESULT ...) is for scripts.",
             "Exit status: 0 if every measured query was answered, 1 if any was lost."})

@@ -22,6 +22,7 @@ import sibyl.icp.wire.IcpMessage;
 /** {@code sibyl icp query}: one query per URL, each reply printed as a table. */
 @Command(name = "query",
         mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = {"Send an ICP query for each URL and print each reply as a table with its round-trip time.",
             "Exit status: 0 if every query was answered, 1 if any was not (timeout or malformed reply)."})
 final class IcpQueryCommand implements Callable<Integer> {

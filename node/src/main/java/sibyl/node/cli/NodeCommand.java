@@ -1,5 +1,6 @@
 package sibyl.node.cli;
 
+import java.net.BindException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -16,6 +17,7 @@ import sibyl.node.SibylNode;
 /** {@code sibyl node}: runs a node until SIGTERM or SIGINT. */
 @Command(name = "node",
         mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = {"Start a node and run it until SIGTERM or SIGINT.",
             "Settings come from the built-in defaults (reference.conf), then --config FILE, then SIBYL_* environment variables."})
 final class NodeCommand implements Callable<Integer> {
@@ -34,11 +36,8 @@ final class NodeCommand implements Callable<Integer> {
         } catch (SettingsException | PluginException e) {
             System.err.println("sibyl: " + e.getMessage());
             return SibylCommand.EXIT_USAGE;
-        } catch (InterruptedException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            // Netty throws the socket's IOException undeclared, e.g. when a port is taken.
-            System.err.println("sibyl: cannot listen: " + e.getMessage());
+        } catch (BindException e) {
+            System.err.println("sibyl: icp.listen: " + e.getMessage());
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);

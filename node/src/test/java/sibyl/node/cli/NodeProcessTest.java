@@ -78,7 +78,8 @@ class NodeProcessTest {
             try {
                 assertTrue(node.waitFor(30, TimeUnit.SECONDS));
                 assertEquals(1, node.exitValue());
-                assertTrue(Files.readString(log).contains("sibyl: cannot listen: "), Files.readString(log));
+                assertTrue(Files.readString(log).contains("sibyl: icp.listen: 127.0.0.1:"
+                        + taken.getLocalPort() + " is already in use"), Files.readString(log));
             } finally {
                 node.destroyForcibly();
             }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.Set;
 import sibyl.icp.policy.IcpPolicy;
 import sibyl.icp.policy.IcpPolicyProvider;
 import sibyl.icp.policy.PolicyContext;
@@ -20,6 +21,7 @@ public final class AclPolicyProvider implements IcpPolicyProvider {
 
     @Override
     public IcpPolicy create(PolicyContext context) {
+        context.rejectUnknownSettings(Set.of("allow"));
         List<Cidr> blocks = new ArrayList<>();
         for (String entry : context.settings().getStringList("allow")) {
             try {

@@ -36,6 +36,7 @@ public final class RuleFileWatcher implements AutoCloseable {
     private final ScheduledFuture<?> poll;
     private Stamp applied;
     private Stamp pending;
+    private boolean missing;
 
     private RuleFileWatcher(String owner, Path file, Set<String> actions, Consumer<List<Rule>> consumer,
             Stamp stamp, ScheduledExecutorService executor, Duration interval) {
@@ -70,7 +71,15 @@ public final class RuleFileWatcher implements AutoCloseable {
     private void poll() {
         try {
             Stamp now = Stamp.of(file);
-            if (now == null || now.equals(applied)) {
+            if (now == null) {
+                if (!missing) {
+                    log.warn("{}: {} is gone; keeping the rules in force until it is back", owner, file);
+                }
+                missing = true;
+                return;
+            }
+            missing = false;
+            if (now.equals(applied)) {
                 pending = null;
                 return;
             }

@@ -24,6 +24,7 @@ public final class RulesPolicyProvider implements IcpPolicyProvider {
 
     @Override
     public IcpPolicy create(PolicyContext context) {
+        context.rejectUnknownSettings(Set.of("file", "verdict", "reload-interval"));
         Config settings = context.settings();
         IcpVerdict verdict = IcpVerdict.MISS_NOFETCH;
         if (settings.hasPath("verdict")) {
@@ -33,7 +34,8 @@ public final class RulesPolicyProvider implements IcpPolicyProvider {
                 throw new ConfigException.BadValue(settings.getValue("verdict").origin(), "verdict", e.getMessage());
             }
         }
-        Path file = Path.of(settings.getString("file"));
+        // Relative to the working directory; absolute in every message, so that is visible.
+        Path file = Path.of(settings.getString("file")).toAbsolutePath().normalize();
         Duration interval = settings.hasPath("reload-interval") ? settings.getDuration("reload-interval") : Duration.ofSeconds(1);
         if (interval.isNegative() || interval.isZero()) {
             throw new ConfigException.BadValue(settings.getValue("reload-interval").origin(), "reload-interval", "must be positive");

@@ -1,6 +1,8 @@
 package sibyl.icp.policy.builtin;
 
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import sibyl.icp.policy.IcpPolicy;
 import sibyl.icp.policy.IcpQuery;
 import sibyl.icp.policy.IcpVerdict;
@@ -13,6 +15,8 @@ import sibyl.icp.policy.IcpVerdict;
  * <p>Settings: {@code duration} (e.g. {@code 30s}).
  */
 public final class WarmupPolicy implements IcpPolicy {
+    private static final Logger log = LoggerFactory.getLogger(WarmupPolicy.class);
+
     private final long startNanos;
     private final long durationNanos;
     private volatile boolean over;
@@ -28,7 +32,10 @@ public final class WarmupPolicy implements IcpPolicy {
             return null;
         }
         if (System.nanoTime() - startNanos >= durationNanos) {
-            over = true;
+            if (!over) {
+                over = true;
+                log.info("ICP policy warm-up over: no longer answering ICP_OP_MISS_NOFETCH to everything");
+            }
             return null;
         }
         return IcpVerdict.MISS_NOFETCH;

@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigException;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.Set;
 import sibyl.icp.policy.IcpPolicy;
 import sibyl.icp.policy.IcpPolicyProvider;
 import sibyl.icp.policy.PolicyContext;
@@ -19,6 +20,7 @@ public final class WarmupPolicyProvider implements IcpPolicyProvider {
 
     @Override
     public IcpPolicy create(PolicyContext context) {
+        context.rejectUnknownSettings(Set.of("duration"));
         Duration duration = context.settings().getDuration("duration");
         if (duration.isNegative()) {
             throw new ConfigException.BadValue(context.settings().getValue("duration").origin(), "duration", "must not be negative");

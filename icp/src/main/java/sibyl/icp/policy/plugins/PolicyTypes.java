@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.jar.JarFile;
 import org.slf4j.Logger;
@@ -35,16 +37,19 @@ public final class PolicyTypes implements AutoCloseable {
 
     private final Map<String, Found> types;
     private final List<URLClassLoader> loaders;
+    private final String pluginsRead;
 
-    private PolicyTypes(Map<String, Found> types, List<URLClassLoader> loaders) {
+    private PolicyTypes(Map<String, Found> types, List<URLClassLoader> loaders, String pluginsRead) {
         this.types = types;
         this.loaders = loaders;
+        this.pluginsRead = pluginsRead;
     }
 
     /**
      * Finds the built-in types and those of every {@code *.jar} in {@code pluginDirectory}.
      *
-     * @param pluginDirectory may be {@code null} or missing: then there are no plugins
+     * @param pluginDirectory may be {@code null} or missing: then there are no plugins; a relative
+     *     path is resolved against the working directory
      * @throws PluginException naming the jar that is not a jar, provides no policy type, fails to
      *     load its provider, or declares a type another jar already declares
      */
@@ -53,8 +58,16 @@ public final class PolicyTypes implements AutoCloseable {
         ClassLoader parent = IcpPolicyProvider.class.getClassLoader();
         addAll(types, ServiceLoader.load(IcpPolicyProvider.class, parent), "the class path");
         List<URLClassLoader> loaders = new ArrayList<>();
+        Path directory = pluginDirectory == null ? null : pluginDirectory.toAbsolutePath().normalize();
+        List<Path> jars = jars(directory);
+        String pluginsRead = directory == null ? "no plugin directory is configured"
+                : !Files.isDirectory(directory) ? "plugin jars are read from " + directory + ", which does not exist"
+                : jars.isEmpty() ? "no *.jar in the plugin directory " + directory
+                : "plugin jars read from " + directory + ": "
+                        + String.join(", ", jars.stream().map(jar -> jar.getFileName().toString()).toList());
+        log.info("ICP policy types: {}", pluginsRead);
         try {
-            for (Path jar : jars(pluginDirectory)) {
+            for (Path jar : jars) {
                 checkJar(jar);
                 URLClassLoader loader = new URLClassLoader("plugin " + jar.getFileName(), new URL[] {url(jar)}, parent);
                 loaders.add(loader);
@@ -70,7 +83,7 @@ public final class PolicyTypes implements AutoCloseable {
             loaders.forEach(PolicyTypes::closeQuietly);
             throw e;
         }
-        return new PolicyTypes(Collections.unmodifiableMap(types), List.copyOf(loaders));
+        return new PolicyTypes(Collections.unmodifiableMap(types), List.copyOf(loaders), pluginsRead);
     }
 
     private static List<Path> jars(Path directory) throws PluginException {
@@ -163,10 +176,10 @@ public final class PolicyTypes implements AutoCloseable {
         Found found = types.get(type);
         if (found == null) {
             throw new PluginException(key + ".type: unknown ICP policy type '" + type + "' ("
-                    + block.getValue("type").origin().description() + "); known types: " + String.join(", ", types.keySet()));
+                    + block.getValue("type").origin().description() + "); known types: " + String.join(", ", types.keySet())
+                    + " (" + pluginsRead + ")");
         }
-        Config settings = block.withoutPath("type");
-        PolicyContext context = new Context(name, settings, housekeeping);
+        PolicyContext context = context(name, block.withoutPath("type"), housekeeping);
         try {
             IcpPolicy policy = found.provider.create(context);
             if (policy == null) {
@@ -178,6 +191,11 @@ public final class PolicyTypes implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new PluginException(key + " (" + block.origin().description() + "): " + e.getMessage(), e);
         }
+    }
+
+    /** The context a provider is given, for code that creates policies itself (tests, embedders). */
+    public static PolicyContext context(String name, Config settings, ScheduledExecutorService housekeeping) {
+        return new Context(name, settings, housekeeping);
     }
 
     @Override
@@ -196,5 +214,16 @@ public final class PolicyTypes implements AutoCloseable {
     private record Found(IcpPolicyProvider provider, String source) {}
 
     private record Context(String name, Config settings, ScheduledExecutorService housekeeping)
-            implements PolicyContext {}
+            implements PolicyContext {
+
+        @Override
+        public void rejectUnknownSettings(Set<String> known) {
+            for (String key : settings.root().keySet()) {
+                if (!known.contains(key)) {
+                    throw new ConfigException.BadPath(settings.root().get(key).origin(), key,
+                            "unknown setting of this policy (a typo?); it knows " + String.join(", ", new TreeSet<>(known)));
+                }
+            }
+        }
+    }
 }

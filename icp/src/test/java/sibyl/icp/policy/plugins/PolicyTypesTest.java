@@ -186,7 +186,20 @@ class PolicyTypesTest {
                     () -> types.create("icp.policies.30-shards", "30-shards", block("type = example.shard"), housekeeping));
 
             assertTrue(e.getMessage().startsWith("icp.policies.30-shards.type: unknown ICP policy type 'example.shard'"), e.getMessage());
-            assertTrue(e.getMessage().endsWith("known types: acl, rules, warmup"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("known types: acl, rules, warmup (no plugin directory is configured)"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void unknownTypeSaysWhereThePluginJarsWereLookedFor() throws Exception {
+        Path missing = Path.of("no-such-plugins-dir");
+        try (PolicyTypes types = PolicyTypes.discover(missing)) {
+            PluginException e = assertThrows(PluginException.class,
+                    () -> types.create("icp.policies.30-shards", "30-shards", block("type = example.shard"), housekeeping));
+
+            assertTrue(e.getMessage().endsWith("(plugin jars are read from " + missing.toAbsolutePath()
+                    + ", which does not exist)"), e.getMessage());
         }
     }
 
