@@ -54,9 +54,23 @@ public final class PolicyTypes implements AutoCloseable {
      *     load its provider, or declares a type another jar already declares
      */
     public static PolicyTypes discover(Path pluginDirectory) throws PluginException {
+        return discover(pluginDirectory, List.of());
+    }
+
+    /**
+     * As {@link #discover(Path)}, with types the embedding program provides itself, such as those
+     * that answer from its own state.
+     */
+    public static PolicyTypes discover(Path pluginDirectory, List<IcpPolicyProvider> ownTypes) throws PluginException {
         Map<String, Found> types = new TreeMap<>();
         ClassLoader parent = IcpPolicyProvider.class.getClassLoader();
         addAll(types, ServiceLoader.load(IcpPolicyProvider.class, parent), "the class path");
+        for (IcpPolicyProvider provider : ownTypes) {
+            Found earlier = types.putIfAbsent(provider.type(), new Found(provider, "the node"));
+            if (earlier != null) {
+                throw new PluginException("policy type '" + provider.type() + "' is provided twice");
+            }
+        }
         List<URLClassLoader> loaders = new ArrayList<>();
         Path directory = pluginDirectory == null ? null : pluginDirectory.toAbsolutePath().normalize();
         List<Path> jars = jars(directory);
