@@ -64,7 +64,7 @@ public final class PolicyTypes implements AutoCloseable {
     public static PolicyTypes discover(Path pluginDirectory, List<IcpPolicyProvider> ownTypes) throws PluginException {
         Map<String, Found> types = new TreeMap<>();
         ClassLoader parent = IcpPolicyProvider.class.getClassLoader();
-        addAll(types, ServiceLoader.load(IcpPolicyProvider.class, parent), "the class path");
+        addAll(types, ServiceLoader.load(IcpPolicyProvider.class, parent), "the class path", false);
         for (IcpPolicyProvider provider : ownTypes) {
             Found earlier = types.putIfAbsent(provider.type(), new Found(provider, "the node"));
             if (earlier != null) {
@@ -86,7 +86,7 @@ public final class PolicyTypes implements AutoCloseable {
                 URLClassLoader loader = new URLClassLoader("plugin " + jar.getFileName(), new URL[] {url(jar)}, parent);
                 loaders.add(loader);
                 int before = types.size();
-                addAll(types, ServiceLoader.load(IcpPolicyProvider.class, loader), jar.toString());
+                addAll(types, ServiceLoader.load(IcpPolicyProvider.class, loader), jar.toString(), true);
                 if (types.size() == before) {
                     throw new PluginException(jar + ": provides no policy type of its own");
                 }
@@ -132,13 +132,15 @@ public final class PolicyTypes implements AutoCloseable {
         }
     }
 
-    private static void addAll(Map<String, Found> types, ServiceLoader<IcpPolicyProvider> loader, String source)
-            throws PluginException {
+    /**
+     * @param pluginJar whether {@code loader} is a plugin jar's, which also sees the built-in
+     *     providers through its parent: those are skipped, not counted twice
+     */
+    private static void addAll(Map<String, Found> types, ServiceLoader<IcpPolicyProvider> loader, String source,
+            boolean pluginJar) throws PluginException {
         try {
             for (ServiceLoader.Provider<IcpPolicyProvider> candidate : loader.stream().toList()) {
-                // A plugin's loader also sees the built-ins through its parent: skip those.
-                if (!source.equals("the class path")
-                        && candidate.type().getClassLoader() == IcpPolicyProvider.class.getClassLoader()) {
+                if (pluginJar && candidate.type().getClassLoader() == IcpPolicyProvider.class.getClassLoader()) {
                     continue;
                 }
                 IcpPolicyProvider provider = candidate.get();

@@ -1,0 +1,298 @@
+package sibyl.node.origin;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.pool.AbstractChannelPoolHandler;
+import io.netty.channel.pool.AbstractChannelPoolMap;
+import io.netty.channel.pool.ChannelHealthChecker;
+import io.netty.channel.pool.FixedChannelPool;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * HTTP/1.1 to origins over pooled keep-alive connections: per origin at most
+ * {@code maxConnectionsPerOrigin}, a request waiting at most {@code acquireTimeout} for one;
+ * connecting at most {@code connectTimeout}; at most {@code readTimeout} between two reads of a
+ * response, which is also how long a connection may idle in its pool. Responses stream to an
+ * {@link OriginListener} and can be paused.
+ */
+public final class OriginClient implements AutoCloseable {
+
+    /** How the client connects and waits; every duration positive. */
+    public record Settings(Duration connectTimeout, Duration readTimeout, int maxConnectionsPerOrigin,
+            Duration acquireTimeout) {
+        public Settings {
+            if (connectTimeout.isNegative() || connectTimeout.isZero() || readTimeout.isNegative() || readTimeout.isZero()
+                    || acquireTimeout.isNegative() || acquireTimeout.isZero()) {
+                throw new IllegalArgumentException("origin timeouts must be positive");
+            }
+            if (maxConnectionsPerOrigin < 1) {
+                throw new IllegalArgumentException("at least one connection per origin");
+            }
+        }
+    }
+
+    private static final int MAX_WAITING_PER_ORIGIN = 10_000;
+
+    private final AbstractChannelPoolMap<InetSocketAddress, FixedChannelPool> pools;
+
+    public OriginClient(EventLoopGroup group, Class<? extends Channel> channelType, Settings settings) {
+        Bootstrap bootstrap = new Bootstrap()
+                .group(group)
+                .channel(channelType)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+                .option(ChannelOption.TCP_NODELAY, true);
+        this.pools = new AbstractChannelPoolMap<>() {
+            @Override
+            protected FixedChannelPool newPool(InetSocketAddress origin) {
+                return new FixedChannelPool(bootstrap.clone().remoteAddress(origin), new AbstractChannelPoolHandler() {
+                    @Override
+                    public void channelCreated(Channel channel) {
+                        channel.pipeline()
+                                .addLast("codec", new HttpClientCodec())
+                                .addLast("idle", new IdleStateHandler(settings.readTimeout().toMillis(), 0, 0,
+                                        TimeUnit.MILLISECONDS))
+                                .addLast("exchange", new ExchangeHandler());
+                    }
+                }, ChannelHealthChecker.ACTIVE, FixedChannelPool.AcquireTimeoutAction.FAIL,
+                        settings.acquireTimeout().toMillis(), settings.maxConnectionsPerOrigin(), MAX_WAITING_PER_ORIGIN,
+                        true, true);
+            }
+        };
+    }
+
+    /**
+     * Sends {@code request} (ownership passes to the client) to {@code origin}; the response
+     * goes to {@code listener}.
+     */
+    public OriginExchange send(InetSocketAddress origin, FullHttpRequest request, OriginListener listener) {
+        FixedChannelPool pool = pools.get(origin);
+        Exchange exchange = new Exchange(pool, request, listener);
+        pool.acquire().addListener(acquired -> {
+            if (!acquired.isSuccess()) {
+                request.release();
+                exchange.fail(classify(acquired.cause()), acquired.cause());
+                return;
+            }
+            Channel channel = (Channel) acquired.getNow();
+            // The pool calls back on its own loop: run the exchange on the connection's.
+            channel.eventLoop().execute(() -> exchange.start(channel));
+        });
+        return exchange;
+    }
+
+    /** FixedChannelPool fails an acquire with a TimeoutException when every connection stayed busy. */
+    private static OriginFailure classify(Throwable cause) {
+        return cause instanceof TimeoutException ? OriginFailure.BUSY : OriginFailure.UNREACHABLE;
+    }
+
+    @Override
+    public void close() {
+        pools.close();
+    }
+
+    /** One request and its response, from acquiring a connection to releasing it. */
+    private static final class Exchange implements OriginExchange {
+        private final FixedChannelPool pool;
+        private final FullHttpRequest request;
+        private final OriginListener listener;
+        private volatile Channel channel;
+        private volatile boolean aborted;
+        private volatile boolean paused;
+        private boolean headSeen;
+        private boolean done;
+        private HttpResponse head;
+
+        Exchange(FixedChannelPool pool, FullHttpRequest request, OriginListener listener) {
+            this.pool = pool;
+            this.request = request;
+            this.listener = listener;
+        }
+
+        void start(Channel acquired) {
+            channel = acquired;
+            if (aborted) {
+                request.release();
+                finish(false);
+                return;
+            }
+            acquired.pipeline().get(ExchangeHandler.class).exchange = this;
+            acquired.config().setAutoRead(!paused); // a pause asked for before the connection came
+            acquired.writeAndFlush(request).addListener(written -> {
+                if (!written.isSuccess()) {
+                    onBroken(written.cause());
+                }
+            });
+        }
+
+        void onHead(HttpResponse response) {
+            headSeen = true;
+            head = response;
+            listener.onHead(response);
+        }
+
+        void onContent(HttpContent content) {
+            boolean last = content instanceof LastHttpContent;
+            if (last) {
+                done = true;
+            }
+            listener.onContent(content, last);
+            if (last) {
+                finish(HttpUtil.isKeepAlive(head) && HttpUtil.isKeepAlive(request));
+            }
+        }
+
+        void onBroken(Throwable cause) {
+            if (done) {
+                return;
+            }
+            fail(headSeen ? OriginFailure.CUT_SHORT : OriginFailure.BAD_RESPONSE, cause);
+        }
+
+        void onIdle() {
+            if (done) {
+                return;
+            }
+            fail(headSeen ? OriginFailure.CUT_SHORT : OriginFailure.TIMEOUT,
+                    new TimeoutException("no data from the origin within the read timeout"));
+        }
+
+        void fail(OriginFailure failure, Throwable cause) {
+            if (done) {
+                return;
+            }
+            done = true;
+            if (!aborted) {
+                listener.onFailure(failure, cause);
+            }
+            if (channel != null) {
+                finish(false);
+            }
+        }
+
+        /** Gives the connection back: for reuse, or closed. Exactly once per acquired channel. */
+        private void finish(boolean reusable) {
+            Channel current = channel;
+            current.pipeline().get(ExchangeHandler.class).exchange = null;
+            if (!reusable) {
+                current.close();
+            }
+            pool.release(current);
+        }
+
+        @Override
+        public void pause() {
+            paused = true;
+            Channel current = channel;
+            if (current != null) {
+                current.config().setAutoRead(false);
+            }
+        }
+
+        @Override
+        public void resume() {
+            paused = false;
+            Channel current = channel;
+            if (current != null) {
+                current.config().setAutoRead(true);
+            }
+        }
+
+        @Override
+        public void abort() {
+            aborted = true;
+            Channel current = channel;
+            if (current != null) {
+                current.eventLoop().execute(() -> {
+                    if (!done) {
+                        done = true;
+                        finish(false);
+                    }
+                });
+            }
+        }
+    }
+
+    /** Routes one connection's events to the exchange using it, if any. */
+    private static final class ExchangeHandler extends ChannelInboundHandlerAdapter {
+        Exchange exchange;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object message) {
+            Exchange current = exchange;
+            if (current == null || current.aborted || !(message instanceof HttpObject object)) {
+                ReferenceCountUtil.release(message);
+                if (current == null) {
+                    ctx.close(); // the origin spoke out of turn: the connection cannot be trusted
+                }
+                return;
+            }
+            if (object.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(message);
+                current.fail(current.headSeen ? OriginFailure.CUT_SHORT : OriginFailure.BAD_RESPONSE,
+                        object.decoderResult().cause());
+                return;
+            }
+            if (object instanceof HttpResponse response) {
+                if (response.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL
+                        && response.status().code() != 101) {
+                    ReferenceCountUtil.release(message); // 100 Continue and friends: wait for the real one
+                    return;
+                }
+                current.onHead(response);
+            }
+            if (object instanceof HttpContent content) {
+                current.onContent(content);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            Exchange current = exchange;
+            if (current != null) {
+                current.onBroken(new java.io.IOException("the origin closed the connection"));
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (!(event instanceof IdleStateEvent)) {
+                ctx.fireUserEventTriggered(event);
+                return;
+            }
+            Exchange current = exchange;
+            if (current == null) {
+                // Idle in the pool that long: close it before the origin does, mid-request.
+                ctx.close();
+            } else if (ctx.channel().config().isAutoRead()) {
+                current.onIdle(); // a paused exchange waits for its client, not for the origin
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            Exchange current = exchange;
+            if (current != null) {
+                current.onBroken(cause);
+            }
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package sibyl.node.origin;
+
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+
+/**
+ * Receives one origin response as it streams in, on the origin connection's event loop: the
+ * head, then content, then the end; or a failure at any point, after which nothing more comes.
+ */
+public interface OriginListener {
+
+    /** The response head; 1xx interim responses are not passed on. */
+    void onHead(HttpResponse head);
+
+    /**
+     * A piece of the body; the listener owns it and must release it. {@code last} is true for the
+     * final piece ({@link io.netty.handler.codec.http.LastHttpContent}, possibly empty, with any
+     * trailers), after which the exchange is over.
+     */
+    void onContent(HttpContent content, boolean last);
+
+    /** The exchange failed; see {@link OriginFailure#status()} for what to tell the client. */
+    void onFailure(OriginFailure failure, Throwable cause);
+}

@@ -1,0 +1,368 @@
+package sibyl.node.origin;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The origin client against real origins on 127.0.0.1: a JDK HTTP server, and raw sockets that misbehave. */
+class OriginClientTest {
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    EventLoopGroup group;
+    OriginClient client;
+    HttpServer origin;
+    final Set<Integer> originClientPorts = ConcurrentHashMap.newKeySet();
+    final byte[] big = random(3 << 20);
+
+    @BeforeEach
+    void start() throws IOException {
+        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        client = new OriginClient(group, NioSocketChannel.class, new OriginClient.Settings(
+                Duration.ofSeconds(2), Duration.ofMillis(500), 2, Duration.ofMillis(300)));
+        origin = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        origin.createContext("/", exchange -> {
+            originClientPorts.add(exchange.getRemoteAddress().getPort());
+            byte[] body = switch (exchange.getRequestURI().getPath()) {
+                case "/big" -> big;
+                case "/echo" -> exchange.getRequestBody().readAllBytes();
+                default -> "hello".getBytes(StandardCharsets.US_ASCII);
+            };
+            if (exchange.getRequestURI().getPath().equals("/chunked")) {
+                exchange.sendResponseHeaders(200, 0); // 0: chunked
+            } else {
+                exchange.sendResponseHeaders(200, exchange.getRequestMethod().equals("HEAD") ? -1 : body.length);
+            }
+            try (OutputStream out = exchange.getResponseBody()) {
+                if (!exchange.getRequestMethod().equals("HEAD")) {
+                    out.write(body);
+                }
+            }
+        });
+        origin.start();
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        origin.stop(0);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Test
+    void aResponseStreamsToTheListenerByteExact() {
+        Received received = send(originAddress(), get("/big"));
+
+        assertNull(received.failure);
+        assertEquals(200, received.head.status().code());
+        assertArrayEquals(big, received.body());
+    }
+
+    @Test
+    void chunkedResponsesArriveWhole() {
+        Received received = send(originAddress(), get("/chunked"));
+
+        assertNull(received.failure);
+        assertEquals("hello", new String(received.body(), StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void headResponsesHaveNoBody() {
+        Received received = send(originAddress(), new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.HEAD, "/x",
+                Unpooled.EMPTY_BUFFER));
+
+        assertNull(received.failure);
+        assertEquals(0, received.body().length);
+    }
+
+    @Test
+    void requestBodiesAreSent() {
+        FullHttpRequest post = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/echo",
+                Unpooled.wrappedBuffer("form=data".getBytes(StandardCharsets.US_ASCII)));
+        post.headers().set(HttpHeaderNames.CONTENT_LENGTH, 9);
+
+        assertEquals("form=data", new String(send(originAddress(), post).body(), StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void keepAliveConnectionsAreReused() {
+        for (int i = 0; i < 5; i++) {
+            assertNull(send(originAddress(), get("/n" + i)).failure);
+        }
+
+        assertEquals(1, originClientPorts.size(), "one connection for five sequential requests: " + originClientPorts);
+    }
+
+    @Test
+    void aRefusedConnectionIsUnreachable() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+
+        Received received = send(new InetSocketAddress("127.0.0.1", closedPort), get("/"));
+
+        assertEquals(OriginFailure.UNREACHABLE, received.failure);
+        assertEquals(502, received.failure.status());
+    }
+
+    @Test
+    void anOriginThatNeverAnswersTimesOut() throws Exception {
+        try (RawOrigin silent = new RawOrigin(socket -> readRequest(socket))) {
+            Received received = send(silent.address(), get("/"));
+
+            assertEquals(OriginFailure.TIMEOUT, received.failure);
+            assertEquals(504, received.failure.status());
+        }
+    }
+
+    @Test
+    void aBodyCutShortIsReportedAfterTheHead() throws Exception {
+        try (RawOrigin cutting = new RawOrigin(socket -> {
+            readRequest(socket);
+            socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b".getBytes(StandardCharsets.US_ASCII));
+            socket.close();
+        })) {
+            Received received = send(cutting.address(), get("/"));
+
+            assertEquals(200, received.head.status().code());
+            assertEquals(OriginFailure.CUT_SHORT, received.failure);
+        }
+    }
+
+    @Test
+    void somethingThatIsNotHttpIsABadResponse() throws Exception {
+        try (RawOrigin garbage = new RawOrigin(socket -> {
+            readRequest(socket);
+            socket.getOutputStream().write("SSH-2.0-OpenSSH_9.2\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.close();
+        })) {
+            Received received = send(garbage.address(), get("/"));
+
+            assertNull(received.head);
+            assertEquals(OriginFailure.BAD_RESPONSE, received.failure);
+        }
+    }
+
+    @Test
+    void whenEveryConnectionStaysBusyTheWaitRunsOut() throws Exception {
+        CountDownLatch hold = new CountDownLatch(1);
+        try (RawOrigin slow = new RawOrigin(socket -> {
+            readRequest(socket);
+            try {
+                hold.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        })) {
+            // Two connections per origin: two requests hold them, the third waits 300 ms in vain.
+            Received first = new Received();
+            Received second = new Received();
+            client.send(slow.address(), get("/1"), first);
+            client.send(slow.address(), get("/2"), second);
+            Received third = send(slow.address(), get("/3"));
+
+            assertEquals(OriginFailure.BUSY, third.failure);
+            assertEquals(503, third.failure.status());
+            hold.countDown();
+        }
+    }
+
+    @Test
+    void aPausedExchangeWaitsForItsClientNotTheOriginAndResumes() throws Exception {
+        Received received = new Received();
+        OriginExchange exchange = client.send(originAddress(), get("/big"), received);
+        exchange.pause();
+
+        // Longer than the 500 ms read timeout: a paused exchange does not time out.
+        CompletableFuture<Void> later = new CompletableFuture<>();
+        group.next().schedule(() -> later.complete(null), 800, TimeUnit.MILLISECONDS);
+        later.get(5, TimeUnit.SECONDS);
+        assertNull(received.failure);
+        assertTrue(received.body().length < big.length, "nothing, or little, was read while paused");
+
+        exchange.resume();
+
+        await().atMost(WAIT).until(received.done::isDone);
+        assertNull(received.failure);
+        assertArrayEquals(big, received.body());
+    }
+
+    @Test
+    void anAbortedExchangeHearsNothingMoreAndItsConnectionIsNotReused() throws Exception {
+        Received aborted = new Received();
+        OriginExchange exchange = client.send(originAddress(), get("/big"), aborted);
+        exchange.pause();
+        await().atMost(WAIT).until(() -> !originClientPorts.isEmpty());
+
+        exchange.abort();
+        Received next = send(originAddress(), get("/after"));
+
+        assertNull(next.failure);
+        assertEquals("hello", new String(next.body(), StandardCharsets.US_ASCII));
+        assertEquals(2, originClientPorts.size(), "the next request came on a new connection");
+        assertTrue(!aborted.done.isDone(), "the aborted listener heard no end and no failure");
+    }
+
+    private Received send(InetSocketAddress address, FullHttpRequest request) {
+        Received received = new Received();
+        client.send(address, request, received);
+        await().atMost(WAIT).until(received.done::isDone);
+        return received;
+    }
+
+    private InetSocketAddress originAddress() {
+        return new InetSocketAddress("127.0.0.1", origin.getAddress().getPort());
+    }
+
+    private static FullHttpRequest get(String path) {
+        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, Unpooled.EMPTY_BUFFER);
+        request.headers().set(HttpHeaderNames.HOST, "origin.test");
+        return request;
+    }
+
+    private static byte[] random(int size) {
+        byte[] bytes = new byte[size];
+        new Random(size).nextBytes(bytes);
+        return bytes;
+    }
+
+    /** Reads a request's head, up to the blank line. */
+    private static void readRequest(Socket socket) throws IOException {
+        InputStream in = socket.getInputStream();
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                return;
+            }
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+    }
+
+    /** What a listener heard. */
+    static class Received implements OriginListener {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        volatile HttpResponse head;
+        volatile OriginFailure failure;
+
+        @Override
+        public void onHead(HttpResponse head) {
+            this.head = head;
+        }
+
+        @Override
+        public void onContent(HttpContent content, boolean last) {
+            try {
+                synchronized (body) {
+                    body.write(ByteBufUtil.getBytes(content.content()));
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                content.release();
+            }
+            if (last) {
+                done.complete(null);
+            }
+        }
+
+        @Override
+        public void onFailure(OriginFailure failure, Throwable cause) {
+            this.failure = failure;
+            done.complete(null);
+        }
+
+        byte[] body() {
+            synchronized (body) {
+                return body.toByteArray();
+            }
+        }
+    }
+
+    /** A TCP server on 127.0.0.1 that handles each connection with a script, for origins that misbehave. */
+    static final class RawOrigin implements AutoCloseable {
+        interface Script {
+            void run(Socket socket) throws IOException;
+        }
+
+        private final ServerSocket server;
+        private final Thread acceptor;
+        private final List<Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        RawOrigin(Script script) throws IOException {
+            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            acceptor = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket socket = server.accept();
+                        sockets.add(socket);
+                        Thread handler = new Thread(() -> {
+                            try {
+                                script.run(socket);
+                            } catch (IOException e) {
+                                // the test's client went away
+                            }
+                        });
+                        handler.setDaemon(true);
+                        handler.start();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        InetSocketAddress address() {
+            return new InetSocketAddress("127.0.0.1", server.getLocalPort());
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+}
