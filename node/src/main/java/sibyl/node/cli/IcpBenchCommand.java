@@ -55,12 +55,18 @@ final class IcpBenchCommand implements Callable<Integer> {
     Path urlFile;
 
     @Override
-    public Integer call() throws InterruptedException, IOException {
+    public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<String> urls = urlFile == null
-                ? IntStream.range(0, 1000).mapToObj(i -> "http://bench.sibyl.invalid/object/" + i).toList()
-                : Files.readAllLines(urlFile).stream().map(String::strip).filter(line -> !line.isEmpty()).toList();
+        List<String> urls;
+        try {
+            urls = urlFile == null
+                    ? IntStream.range(0, 1000).mapToObj(i -> "http://bench.sibyl.invalid/object/" + i).toList()
+                    : Files.readAllLines(urlFile).stream().map(String::strip).filter(line -> !line.isEmpty()).toList();
+        } catch (IOException e) {
+            err.println("sibyl: cannot read --urls " + urlFile + ": " + e);
+            return SibylCommand.EXIT_USAGE;
+        }
         if (urls.isEmpty()) {
             err.println("sibyl: " + urlFile + " has no URLs");
             return SibylCommand.EXIT_USAGE;

@@ -81,6 +81,15 @@ class IcpCommandsTest {
                 run.out);
     }
 
+    @Test
+    void benchNamesAMissingUrlsFile() {
+        Run run = run("icp", "bench", server, "--urls", "/nonexistent/urls.txt", "--queries", "10");
+
+        assertEquals(2, run.status);
+        assertTrue(run.err.startsWith("sibyl: cannot read --urls /nonexistent/urls.txt: java.nio.file.NoSuchFileException"),
+                run.err);
+    }
+
     private static Run run(String... arguments) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
