@@ -7,7 +7,9 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import sibyl.config.NodeSettings;
 import sibyl.config.SettingsException;
 import sibyl.config.SettingsLoader;
@@ -23,6 +25,9 @@ import sibyl.node.SibylNode;
 final class NodeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
 
+    @Spec
+    CommandSpec spec;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "HOCON settings file.")
     Path config;
 
@@ -34,10 +39,10 @@ final class NodeCommand implements Callable<Integer> {
             settings = SettingsLoader.load(config, System.getenv());
             node = SibylNode.start(settings);
         } catch (SettingsException | PluginException e) {
-            System.err.println("sibyl: " + e.getMessage());
+            spec.commandLine().getErr().println("sibyl: " + e.getMessage());
             return SibylCommand.EXIT_USAGE;
         } catch (BindException e) {
-            System.err.println("sibyl: icp.listen: " + e.getMessage());
+            spec.commandLine().getErr().println("sibyl: icp.listen: " + e.getMessage());
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
