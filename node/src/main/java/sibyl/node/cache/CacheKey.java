@@ -25,17 +25,60 @@ public final class CacheKey {
         while (authorityEnd < url.length() && "/?#".indexOf(url.charAt(authorityEnd)) < 0) {
             authorityEnd++;
         }
-        String scheme = url.substring(0, schemeEnd);
+        if (isCanonical(url, schemeEnd, authorityStart, authorityEnd)) {
+            return url;
+        }
+        String canonicalScheme = url.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
         String authority = url.substring(authorityStart, authorityEnd);
-        String canonicalScheme = scheme.toLowerCase(Locale.ROOT);
         String canonicalAuthority = withoutDefaultPort(canonicalScheme, lowerCaseHost(authority));
         boolean emptyPath = authorityEnd == url.length() || url.charAt(authorityEnd) != '/';
         int fragment = url.indexOf('#', authorityEnd);
-        if (canonicalScheme.equals(scheme) && canonicalAuthority.equals(authority) && !emptyPath && fragment < 0) {
-            return url;
-        }
         String rest = url.substring(authorityEnd, fragment < 0 ? url.length() : fragment);
         return canonicalScheme + "://" + canonicalAuthority + (emptyPath ? "/" : "") + rest;
+    }
+
+    /**
+     * Whether the URL already is its key, read in place: this runs for every ICP query the
+     * {@code cache} policy sees, and Squid's URLs are canonical.
+     */
+    private static boolean isCanonical(String url, int schemeEnd, int authorityStart, int authorityEnd) {
+        for (int i = 0; i < schemeEnd; i++) {
+            if (isUpperCase(url.charAt(i))) {
+                return false;
+            }
+        }
+        int hostStart = url.lastIndexOf('@', authorityEnd - 1) + 1;
+        for (int i = Math.max(hostStart, authorityStart); i < authorityEnd; i++) {
+            if (isUpperCase(url.charAt(i))) {
+                return false;
+            }
+        }
+        if (authorityEnd == url.length() || url.charAt(authorityEnd) != '/' || url.indexOf('#', authorityEnd) >= 0) {
+            return false; // empty path, or a fragment
+        }
+        if (url.charAt(authorityEnd - 1) == ':') {
+            return false; // an empty port
+        }
+        String defaultPort = defaultPort(url, schemeEnd);
+        return defaultPort == null || !url.startsWith(defaultPort, authorityEnd - defaultPort.length());
+    }
+
+    private static boolean isUpperCase(char c) {
+        return c >= 'A' && c <= 'Z';
+    }
+
+    /** The default port suffix of the URL's (lower-case) scheme, or null. */
+    private static String defaultPort(String url, int schemeEnd) {
+        if (schemeEnd == 4 && url.startsWith("http")) {
+            return ":80";
+        }
+        if (schemeEnd == 5 && url.startsWith("https")) {
+            return ":443";
+        }
+        if (schemeEnd == 3 && url.startsWith("ftp")) {
+            return ":21";
+        }
+        return null;
     }
 
     private static String stripFragment(String url) {
@@ -52,12 +95,7 @@ public final class CacheKey {
     }
 
     private static String withoutDefaultPort(String scheme, String authority) {
-        String defaultPort = switch (scheme) {
-            case "http" -> ":80";
-            case "https" -> ":443";
-            case "ftp" -> ":21";
-            default -> null;
-        };
+        String defaultPort = defaultPort(scheme, scheme.length());
         if (defaultPort != null && authority.endsWith(defaultPort)) {
             return authority.substring(0, authority.length() - defaultPort.length());
         }
