@@ -7,10 +7,17 @@ import java.util.Objects;
  *
  * @param name the node's name; empty means the host name
  * @param icp the ICP server and its policies
+ * @param http the HTTP proxy
+ * @param cache the cache's bounds
+ * @param origin how origins are reached
  */
-public record NodeSettings(String name, IcpSettings icp) {
+public record NodeSettings(String name, IcpSettings icp, HttpSettings http, CacheSettings cache,
+        OriginSettings origin) {
     public NodeSettings {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(icp, "icp");
+        Objects.requireNonNull(http, "http");
+        Objects.requireNonNull(cache, "cache");
+        Objects.requireNonNull(origin, "origin");
     }
 }

@@ -14,11 +14,14 @@ import com.typesafe.config.ConfigValueType;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import sibyl.icp.policy.builtin.Cidr;
 
 /**
  * Reads {@link NodeSettings} from Sibyl's {@code reference.conf}, an optional file, and
@@ -27,6 +30,8 @@ import java.util.TreeMap;
 public final class SettingsLoader {
     static final String ENV_PREFIX = "SIBYL_";
     private static final String POLICIES = "icp.policies";
+    /** Its keys are host names the operator chooses. */
+    private static final String ACCELERATE = "http.accelerate";
 
     private SettingsLoader() {}
 
@@ -80,7 +85,115 @@ public final class SettingsLoader {
                         bytesAsInt(config, "icp.receive-buffer"),
                         bool(config, "icp.native-transport"),
                         Path.of(string(config, "icp.plugins")),
-                        policies(config)));
+                        policies(config)),
+                new HttpSettings(
+                        listen(config, "http.listen"),
+                        nonNegativeInt(config, "http.threads"),
+                        bool(config, "http.native-transport"),
+                        cidrs(config, "http.allow"),
+                        cidrs(config, "http.purge-allow"),
+                        accelerate(config, "http.accelerate"),
+                        optionalPath(config, "http.drop-rules"),
+                        optionalPath(config, "http.nocache-rules"),
+                        positiveDuration(config, "http.rules-reload-interval"),
+                        optionalPath(config, "http.access-log"),
+                        (int) bytes(config, "http.max-request-line", 256, Integer.MAX_VALUE),
+                        (int) bytes(config, "http.max-header-size", 1024, Integer.MAX_VALUE),
+                        (int) bytes(config, "http.max-request-body", 0, Integer.MAX_VALUE),
+                        positiveDuration(config, "http.idle-timeout")),
+                new CacheSettings(
+                        bytes(config, "cache.memory", 1 << 20, Long.MAX_VALUE),
+                        bytes(config, "cache.max-object-size", 0, Integer.MAX_VALUE)),
+                new OriginSettings(
+                        positiveDuration(config, "origin.connect-timeout"),
+                        positiveDuration(config, "origin.read-timeout"),
+                        positiveInt(config, "origin.max-connections"),
+                        positiveDuration(config, "origin.acquire-timeout")));
+    }
+
+    private static List<Cidr> cidrs(Config config, String key) {
+        ConfigValue value = config.getValue(key);
+        if (value.valueType() != ConfigValueType.LIST) {
+            throw bad(key, value, "expected a list of address blocks such as \"127.0.0.0/8\"");
+        }
+        List<Cidr> blocks = new ArrayList<>();
+        List<? extends ConfigValue> items = config.getList(key);
+        for (int i = 0; i < items.size(); i++) {
+            ConfigValue item = items.get(i);
+            String itemKey = key + "[" + i + "]";
+            if (item.valueType() != ConfigValueType.STRING) {
+                throw bad(itemKey, item, "expected an address block such as \"10.0.0.0/8\"");
+            }
+            try {
+                blocks.add(Cidr.parse((String) item.unwrapped()));
+            } catch (IllegalArgumentException e) {
+                throw bad(itemKey, item, e.getMessage());
+            }
+        }
+        return blocks;
+    }
+
+    /** host → origin; a dotted host must be quoted, or HOCON reads it as nested keys. */
+    private static Map<String, InetSocketAddress> accelerate(Config config, String key) {
+        ConfigValue value = config.getValue(key);
+        if (value.valueType() != ConfigValueType.OBJECT) {
+            throw bad(key, value, "expected an object of \"host\" = \"HOST:PORT\"");
+        }
+        Map<String, InetSocketAddress> origins = new TreeMap<>();
+        for (Map.Entry<String, ConfigValue> entry : ((ConfigObject) value).entrySet()) {
+            String host = entry.getKey();
+            String entryKey = ConfigUtil.joinPath("http", "accelerate", host);
+            if (entry.getValue().valueType() == ConfigValueType.OBJECT) {
+                throw bad(entryKey, entry.getValue(),
+                        "quote host names that contain dots: \"www.example.com\" = \"10.0.0.1:80\"");
+            }
+            if (entry.getValue().valueType() != ConfigValueType.STRING) {
+                throw bad(entryKey, entry.getValue(), "expected \"HOST:PORT\" of the origin");
+            }
+            origins.put(host.toLowerCase(Locale.ROOT), socketAddress(entryKey, entry.getValue()));
+        }
+        return origins;
+    }
+
+    private static Optional<Path> optionalPath(Config config, String key) {
+        String text = string(config, key).strip();
+        return text.isEmpty() ? Optional.empty() : Optional.of(Path.of(text));
+    }
+
+    private static Duration positiveDuration(Config config, String key) {
+        Duration duration;
+        try {
+            duration = config.getDuration(key);
+        } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+            throw bad(key, config.getValue(key), "expected a duration such as 5s or 250ms");
+        }
+        if (duration.isNegative() || duration.isZero()) {
+            throw bad(key, config.getValue(key), "must be positive");
+        }
+        return duration;
+    }
+
+    private static int positiveInt(Config config, String key) {
+        int number = nonNegativeInt(config, key);
+        if (number == 0) {
+            throw bad(key, config.getValue(key), "must be at least 1");
+        }
+        return number;
+    }
+
+    private static long bytes(Config config, String key, long min, long max) {
+        long bytes;
+        try {
+            bytes = config.getBytes(key);
+        } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+            String text = String.valueOf(config.getValue(key).unwrapped()).strip();
+            throw bad(key, config.getValue(key), text.startsWith("-") ? "must not be negative"
+                    : "expected a size such as 64m or 65536");
+        }
+        if (bytes < min || bytes > max) {
+            throw bad(key, config.getValue(key), "must be within " + min + ".." + max + " bytes");
+        }
+        return bytes;
     }
 
     private static List<PolicySettings> policies(Config config) {
@@ -197,7 +310,7 @@ public final class SettingsLoader {
     private static void rejectUnknownKeys(Config operator, Config reference) {
         for (Map.Entry<String, ConfigValue> entry : operator.entrySet()) {
             String key = entry.getKey();
-            if (key.startsWith(POLICIES + ".")) {
+            if (key.startsWith(POLICIES + ".") || key.startsWith(ACCELERATE + ".")) {
                 continue;
             }
             if (!reference.hasPathOrNull(key)) {

@@ -27,7 +27,7 @@ class SettingsLoaderTest {
         assertEquals(4 << 20, settings.icp().receiveBufferBytes());
         assertTrue(settings.icp().nativeTransport());
         assertEquals(Path.of("plugins"), settings.icp().pluginDirectory());
-        assertEquals(1, settings.icp().policies().size());
+        assertEquals(List.of("10-acl", "50-cache"), settings.icp().policies().stream().map(PolicySettings::name).toList());
         PolicySettings acl = settings.icp().policies().get(0);
         assertEquals("10-acl", acl.name());
         assertEquals("icp.policies.10-acl", acl.key());
@@ -57,13 +57,13 @@ class SettingsLoaderTest {
                 settings.icp().listen());
         assertEquals(3, settings.icp().threads());
         assertEquals(1 << 20, settings.icp().receiveBufferBytes());
-        assertEquals(List.of("10-acl", "20-rules", "30-warm"),
+        assertEquals(List.of("10-acl", "20-rules", "30-warm", "50-cache"),
                 settings.icp().policies().stream().map(PolicySettings::name).toList());
     }
 
     @Test
     void aPolicySetToNullIsRemoved() throws IOException {
-        Path file = write("icp.policies.10-acl = null\n");
+        Path file = write("icp.policies.10-acl = null\nicp.policies.50-cache = null\n");
 
         assertEquals(List.of(), SettingsLoader.load(file, Map.of()).icp().policies());
     }
@@ -207,5 +207,57 @@ class SettingsLoaderTest {
         Path file = directory.resolve("sibyl.conf");
         Files.writeString(file, text);
         return file;
+    }
+
+    @Test
+    void httpCacheAndOriginDefaults() {
+        NodeSettings settings = SettingsLoader.defaults();
+
+        assertEquals(List.of(new InetSocketAddress(3128)), settings.http().listen());
+        assertEquals(List.of(sibyl.icp.policy.builtin.Cidr.parse("127.0.0.0/8"), sibyl.icp.policy.builtin.Cidr.parse("::1/128")).toString(), settings.http().allow().toString());
+        assertEquals(Map.of(), settings.http().accelerate());
+        assertEquals(java.util.Optional.empty(), settings.http().accessLog());
+        assertEquals(java.util.Optional.empty(), settings.http().dropRules());
+        assertEquals(8192, settings.http().maxRequestLine());
+        assertEquals(64 << 10, settings.http().maxHeaderSize());
+        assertEquals(256L << 20, settings.cache().memoryBytes());
+        assertEquals(32L << 20, settings.cache().maxObjectBytes());
+        assertEquals(java.time.Duration.ofSeconds(5), settings.origin().connectTimeout());
+        assertEquals(256, settings.origin().maxConnections());
+    }
+
+    @Test
+    void acceleratedHostsAreQuotedNamesMappedToOrigins() throws IOException {
+        Path file = write("""
+                http.accelerate { "WWW.Example.com" = "127.0.0.1:8080", "*" = "127.0.0.2:80" }
+                cache.memory = 1g
+                """);
+
+        NodeSettings settings = SettingsLoader.load(file, Map.of("SIBYL_CACHE_MAX__OBJECT__SIZE", "2m"));
+
+        assertEquals(Map.of("www.example.com", new InetSocketAddress("127.0.0.1", 8080),
+                "*", new InetSocketAddress("127.0.0.2", 80)), settings.http().accelerate());
+        assertEquals(1L << 30, settings.cache().memoryBytes());
+        assertEquals(2L << 20, settings.cache().maxObjectBytes());
+    }
+
+    @Test
+    void badHttpSettingsNameTheKeyAndTheFile() throws IOException {
+        assertMessage("http.accelerate.www = {\"example\":{\"com\":\"127.0.0.1:80\"}}", "quote host names",
+                "http.accelerate { www.example.com = \"127.0.0.1:80\" }\n");
+        assertMessage("http.allow[1] = \"10.0.0.0/33\"", "prefix length",
+                "http.allow = [\"127.0.0.1\", \"10.0.0.0/33\"]\n");
+        assertMessage("origin.read-timeout = 0", "must be positive", "origin.read-timeout = 0\n");
+        assertMessage("cache.memory = \"lots\"", "expected a size", "cache.memory = lots\n");
+        assertMessage("origin.max-connections = 0", "at least 1", "origin.max-connections = 0\n");
+        assertMessage("http.acess-log", "unknown setting", "http.acess-log = /tmp/a\n");
+    }
+
+    private void assertMessage(String start, String why, String content) throws IOException {
+        Path file = write(content);
+        SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(file, Map.of()));
+        assertTrue(e.getMessage().startsWith(start), e.getMessage());
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains(why), e.getMessage());
     }
 }

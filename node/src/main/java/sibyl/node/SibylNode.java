@@ -1,77 +1,186 @@
 package sibyl.node;
 
+import io.netty.util.internal.PlatformDependent;
+import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sibyl.config.CacheSettings;
+import sibyl.config.HttpSettings;
 import sibyl.config.IcpSettings;
 import sibyl.config.NodeSettings;
 import sibyl.config.PolicySettings;
+import sibyl.config.SettingsException;
 import sibyl.icp.policy.PolicyChain;
+import sibyl.icp.policy.builtin.RuleFileException;
 import sibyl.icp.policy.plugins.PluginException;
 import sibyl.icp.policy.plugins.PolicyTypes;
 import sibyl.icp.server.IcpServer;
 import sibyl.icp.server.IcpServerStats;
+import sibyl.node.cache.CacheIndex;
+import sibyl.node.cache.CachePolicyProvider;
+import sibyl.node.http.AccessLog;
+import sibyl.node.http.HttpProxyServer;
+import sibyl.node.http.HttpStats;
+import sibyl.node.http.UrlRules;
+import sibyl.node.store.BodyStore;
+import sibyl.node.store.DirectBodyStore;
 
-/** A running node: its settings wired into the ICP server and its policy chain. */
+/**
+ * A running node: the cache index and body store, the HTTP proxy serving from them, and the ICP
+ * server whose policy chain (the {@code cache} type included) answers from them.
+ */
 public final class SibylNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SibylNode.class);
+    /** Direct memory Netty needs besides the cached bodies: socket buffers, bodies in transit. */
+    private static final long DIRECT_MEMORY_HEADROOM = 64L << 20;
 
     private final String name;
-    private final PolicyTypes types;
-    private final PolicyChain chain;
-    private final ScheduledExecutorService housekeeping;
+    private final Resources resources;
+    private final HttpProxyServer http;
     private final IcpServer icp;
 
-    private SibylNode(String name, PolicyTypes types, PolicyChain chain, ScheduledExecutorService housekeeping,
-            IcpServer icp) {
+    private SibylNode(String name, Resources resources, HttpProxyServer http, IcpServer icp) {
         this.name = name;
-        this.types = types;
-        this.chain = chain;
-        this.housekeeping = housekeeping;
+        this.resources = resources;
+        this.http = http;
         this.icp = icp;
     }
 
-    /**
-     * Loads the policy types (built-in and plugins), builds the chain the settings name, and starts
-     * answering ICP.
-     *
-     * @throws PluginException naming the plugin jar or policy setting that is wrong
-     * @throws BindException naming the ICP address that is taken
-     */
-    public static SibylNode start(NodeSettings settings) throws PluginException, InterruptedException, BindException {
-        String name = settings.name().isEmpty() ? hostName() : settings.name();
-        IcpSettings icpSettings = settings.icp();
-        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    /** What a node holds besides its servers, closed in reverse order of opening. */
+    private static final class Resources implements AutoCloseable {
+        final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "sibyl-housekeeping");
             thread.setDaemon(true);
             return thread;
         });
-        PolicyTypes types = null;
-        PolicyChain chain = new PolicyChain();
-        try {
-            types = PolicyTypes.discover(icpSettings.pluginDirectory());
-            for (PolicySettings policy : icpSettings.policies()) {
-                chain.register(policy.name(), types.create(policy.key(), policy.name(), policy.block(), housekeeping));
-            }
-            log.info("node {}: ICP policies in order {} (then ICP_OP_MISS); known types {}", name, chain.names(),
-                    types.names());
-            IcpServer icp = IcpServer.start(new IcpServer.Options(icpSettings.listen(), icpSettings.threads(),
-                    icpSettings.receiveBufferBytes(), icpSettings.nativeTransport()), chain);
-            return new SibylNode(name, types, chain, housekeeping, icp);
-        } catch (PluginException | InterruptedException | BindException | RuntimeException e) {
+        final PolicyChain chain = new PolicyChain();
+        CacheIndex index;
+        BodyStore store;
+        PolicyTypes types;
+        UrlRules drop = UrlRules.NONE;
+        UrlRules nocache = UrlRules.NONE;
+        AccessLog accessLog = AccessLog.NONE;
+
+        @Override
+        public void close() {
             chain.close();
+            drop.close();
+            nocache.close();
+            accessLog.close();
+            if (index != null) {
+                index.close();
+            }
+            housekeeping.shutdownNow();
+            try {
+                housekeeping.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             if (types != null) {
                 types.close();
             }
-            housekeeping.shutdownNow();
+        }
+    }
+
+    /**
+     * Opens the cache, loads the policy types (built-in, the node's {@code cache} type, plugins),
+     * builds the chain the settings name, starts the HTTP proxy, then answers ICP: ICP last, so
+     * no HIT is promised before the proxy can serve it.
+     *
+     * @throws SettingsException for settings that cannot work here (a rule file that does not
+     *     parse, an access log that cannot be opened, more cache than direct memory)
+     * @throws PluginException naming the plugin jar or policy setting that is wrong
+     * @throws BindException naming the setting and the address that is taken
+     */
+    public static SibylNode start(NodeSettings settings) throws PluginException, InterruptedException, BindException {
+        String name = settings.name().isEmpty() ? hostName() : settings.name();
+        IcpSettings icpSettings = settings.icp();
+        HttpSettings httpSettings = settings.http();
+        checkDirectMemory(settings.cache());
+        Resources resources = new Resources();
+        HttpProxyServer http = null;
+        try {
+            Clock clock = Clock.systemUTC();
+            resources.index = new CacheIndex(settings.cache().memoryBytes(), settings.cache().maxObjectBytes(),
+                    resources.housekeeping);
+            resources.store = new DirectBodyStore();
+            resources.types = PolicyTypes.discover(icpSettings.pluginDirectory(),
+                    List.of(new CachePolicyProvider(resources.index, clock)));
+            for (PolicySettings policy : icpSettings.policies()) {
+                resources.chain.register(policy.name(),
+                        resources.types.create(policy.key(), policy.name(), policy.block(), resources.housekeeping));
+            }
+            resources.drop = rules("http.drop-rules", httpSettings, httpSettings.dropRules(), resources);
+            resources.nocache = rules("http.nocache-rules", httpSettings, httpSettings.nocacheRules(), resources);
+            if (httpSettings.accessLog().isPresent()) {
+                try {
+                    resources.accessLog = AccessLog.open(httpSettings.accessLog().get());
+                } catch (IOException e) {
+                    throw new SettingsException("http.access-log = " + httpSettings.accessLog().get()
+                            + ": cannot be opened: " + e);
+                }
+            }
+            AccessLog accessLog = resources.accessLog;
+            CacheIndex index = resources.index;
+            resources.housekeeping.scheduleWithFixedDelay(() -> {
+                accessLog.flush();
+                index.releaseExpiredPins();
+            }, 1, 1, TimeUnit.SECONDS);
+            log.info("node {}: ICP policies in order {} (then ICP_OP_MISS); known types {}", name,
+                    resources.chain.names(), resources.types.names());
+            http = HttpProxyServer.start(httpSettings, settings.origin(), name, resources.index, resources.store,
+                    resources.drop, resources.nocache, resources.accessLog, clock);
+            IcpServer icp;
+            try {
+                icp = IcpServer.start(new IcpServer.Options(icpSettings.listen(), icpSettings.threads(),
+                        icpSettings.receiveBufferBytes(), icpSettings.nativeTransport()), resources.chain);
+            } catch (BindException e) {
+                BindException named = new BindException("icp.listen: " + e.getMessage());
+                named.initCause(e);
+                throw named;
+            }
+            return new SibylNode(name, resources, http, icp);
+        } catch (PluginException | InterruptedException | BindException | RuntimeException e) {
+            if (http != null) {
+                http.close();
+            }
+            resources.close();
+            if (e instanceof BindException bind && !bind.getMessage().startsWith("icp.listen")) {
+                BindException named = new BindException("http.listen: " + bind.getMessage());
+                named.initCause(bind);
+                throw named;
+            }
             throw e;
+        }
+    }
+
+    /** Bodies live in direct memory: a cache larger than the JVM allows would fail on the first big fill. */
+    private static void checkDirectMemory(CacheSettings cache) {
+        long available = PlatformDependent.maxDirectMemory();
+        long needed = cache.memoryBytes() + DIRECT_MEMORY_HEADROOM;
+        if (needed > available) {
+            throw new SettingsException("cache.memory = " + cache.memoryBytes() / (1 << 20) + "m needs "
+                    + needed / (1 << 20) + " MiB of direct memory, but this JVM allows " + available / (1 << 20)
+                    + " MiB: start it with -XX:MaxDirectMemorySize=" + (needed / (1 << 20) + 1) + "m (JAVA_OPTS for bin/sibyl),"
+                    + " or lower cache.memory");
+        }
+    }
+
+    private static UrlRules rules(String key, HttpSettings http, java.util.Optional<java.nio.file.Path> file,
+            Resources resources) {
+        try {
+            return UrlRules.watch(key, file, resources.housekeeping, http.rulesReloadInterval());
+        } catch (RuleFileException e) {
+            throw new SettingsException(key + ": " + e.getMessage(), e);
         }
     }
 
@@ -92,27 +201,36 @@ public final class SibylNode implements AutoCloseable {
         return icp.addresses();
     }
 
+    /** The HTTP addresses, with the ports picked for port 0. */
+    public List<InetSocketAddress> httpAddresses() {
+        return http.addresses();
+    }
+
     public IcpServerStats icpStats() {
         return icp.stats();
     }
 
-    /** The live policy chain: registering on it changes answers at once. */
-    public PolicyChain policies() {
-        return chain;
+    public HttpStats httpStats() {
+        return http.stats();
     }
 
-    /** Stops answering, then releases the policies, plugins and threads. */
+    /** The cache index: what the node holds. */
+    public CacheIndex index() {
+        return resources.index;
+    }
+
+    /** The live policy chain: registering on it changes answers at once. */
+    public PolicyChain policies() {
+        return resources.chain;
+    }
+
+    /** Stops answering ICP (no new HIT promises), then HTTP, then releases the cache and threads. */
     @Override
     public void close() {
         icp.close();
-        chain.close();
-        housekeeping.shutdownNow();
-        try {
-            housekeeping.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        types.close();
+        http.close();
+        resources.accessLog.flush();
+        resources.close();
         log.info("node {} stopped", name);
     }
 }

@@ -69,13 +69,14 @@ class SquidParentTest {
         Files.writeString(rules, "HIT /hit/\nMISS_NOFETCH /nofetch/\n");
         nodeA = startNode("node-a.conf", """
                 icp.listen = ["127.0.0.1:0"]
+                http.listen = ["127.0.0.1:0"]
                 icp.policies.20-rules { type = rules, file = "%s" }
                 """.formatted(rules));
         nodeA.policies().register("00-recorder", query -> {
             askedBy.put(query.url(), query.sender());
             return null;
         });
-        nodeB = startNode("node-b.conf", "icp.listen = [\"127.0.0.3:0\"]\n");
+        nodeB = startNode("node-b.conf", "icp.listen = [\"127.0.0.3:0\"]\nhttp.listen = [\"127.0.0.3:0\"]\n");
         warmUp(nodeA);
         warmUp(nodeB);
 

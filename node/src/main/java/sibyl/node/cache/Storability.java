@@ -25,15 +25,15 @@ public enum Storability {
     NO_FRESHNESS;
 
     /**
-     * Why this response may not be stored, or {@code null} if it may. A 206 is refused as a
-     * status: Sibyl stores whole responses and answers ranges from them.
+     * Why this response may not be stored, or {@code null} if it may. A 206 or 304 is refused as
+     * a status: Sibyl stores whole responses and answers ranges and conditionals from them.
      */
     public static Storability check(HttpMethod method, HttpHeaders requestHeaders, CacheControl request, int status,
             HttpHeaders responseHeaders, CacheControl response) {
         if (!HttpMethod.GET.equals(method)) {
             return METHOD;
         }
-        if (status < 200 || status > 599 || status == 206) {
+        if (status < 200 || status > 599 || status == 206 || status == 304) {
             return STATUS;
         }
         if (request.noStore() || response.noStore()) {

@@ -42,7 +42,7 @@ final class NodeCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("sibyl: " + e.getMessage());
             return SibylCommand.EXIT_USAGE;
         } catch (BindException e) {
-            spec.commandLine().getErr().println("sibyl: icp.listen: " + e.getMessage());
+            spec.commandLine().getErr().println("sibyl: " + e.getMessage());
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
@@ -51,7 +51,8 @@ final class NodeCommand implements Callable<Integer> {
             node.close();
             stopped.countDown();
         }, "sibyl-shutdown"));
-        log.info("node {}: answering ICP on {}", node.name(), node.icpAddresses());
+        log.info("node {}: serving HTTP on {}, answering ICP on {}", node.name(), node.httpAddresses(),
+                node.icpAddresses());
         stopped.await();
         return 0;
     }

@@ -28,7 +28,7 @@ class NodeProcessTest {
     @Test
     void theNodeAnswersAndStopsCleanlyOnSigterm() throws Exception {
         Path config = directory.resolve("sibyl.conf");
-        Files.writeString(config, "node.name = proc-test\nicp.listen = [\"127.0.0.1:0\"]\n");
+        Files.writeString(config, "node.name = proc-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\n");
         Path log = directory.resolve("node.log");
         Process node = start(log, "node", "--config", config.toString());
         try {
@@ -72,7 +72,7 @@ class NodeProcessTest {
     void aTakenPortExitsOneSayingSo() throws Exception {
         try (java.net.DatagramSocket taken = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
             Path config = directory.resolve("taken.conf");
-            Files.writeString(config, "icp.listen = [\"127.0.0.1:" + taken.getLocalPort() + "\"]\n");
+            Files.writeString(config, "icp.listen = [\"127.0.0.1:" + taken.getLocalPort() + "\"]\nhttp.listen = [\"127.0.0.1:0\"]\n");
             Path log = directory.resolve("taken.log");
             Process node = start(log, "node", "--config", config.toString());
             try {

@@ -1,0 +1,184 @@
+package sibyl.node.http;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import sibyl.node.cache.CacheEntry;
+import sibyl.node.cache.Reuse;
+import sibyl.node.origin.OriginClient;
+
+/**
+ * Answers an admitted request from the cache or through the origin (RFC 9111 section 4):
+ * <ul>
+ *   <li>a stored response that may be reused is served (conditionals and ranges answered from
+ *       it); a stale one is revalidated with its validators;
+ *   <li>a miss joins the fetch in flight for its key, or starts one: an unconditional GET leads
+ *       it and streams the response as it arrives; HEAD, conditional and range requests start a
+ *       fetch of the whole response and are answered from what it stores;
+ *   <li>{@code only-if-cached} without a usable entry is 504, as Squid answers its siblings;
+ *   <li>requests the cache must not answer (Authorization, no-store, {@code nocache} rules,
+ *       other methods) go to the origin; a successful unsafe method invalidates the URL;
+ *   <li>PURGE removes every variant of the URL: 200, or 404 when nothing was held.
+ * </ul>
+ */
+final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
+    private final ProxyCache cache;
+    private final OriginClient origins;
+    /** The fetch streaming to this connection's current response, if any. */
+    private Fetch leading;
+
+    /** @param origins the origin client of this connection's event loop */
+    CacheHandler(ProxyCache cache, OriginClient origins) {
+        super(false);
+        this.cache = cache;
+        this.origins = origins;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, ProxyRequest request) {
+        leading = null;
+        HttpMethod method = request.method();
+        if (Admission.PURGE.equals(method)) {
+            purge(ctx, request);
+        } else if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method)) {
+            lookUp(ctx, request);
+        } else {
+            boolean unsafe = !HttpMethod.OPTIONS.equals(method) && !HttpMethod.TRACE.equals(method);
+            forward(ctx, request, false, unsafe);
+        }
+    }
+
+    private void lookUp(ChannelHandlerContext ctx, ProxyRequest request) {
+        HttpHeaders headers = request.headers();
+        if (headers.contains(HttpHeaderNames.AUTHORIZATION) || request.control().noStore() || !request.storable()
+                || headers.contains(HttpHeaderNames.IF_MATCH) || headers.contains(HttpHeaderNames.IF_UNMODIFIED_SINCE)) {
+            forward(ctx, request, mayStore(request), false);
+            return;
+        }
+        CacheEntry entry = cache.index().lookup(request.key(), headers);
+        if (entry != null && Reuse.decide(entry.freshness(), request.control(), cache.clock().millis()) == Reuse.SERVE) {
+            respond(ctx, request).serve(entry, LogCode.TCP_MEM_HIT);
+            request.request().release();
+            return;
+        }
+        if (request.control().onlyIfCached()) {
+            if (entry != null) {
+                entry.body().release();
+            }
+            respond(ctx, request).error(HttpResponseStatus.GATEWAY_TIMEOUT,
+                    "not held fresh by this cache, and the request says only-if-cached", LogCode.TCP_MISS);
+            request.request().release();
+            return;
+        }
+        if (entry == null) {
+            Fetch inFlight = cache.fetches().get(request.key());
+            if (inFlight != null && inFlight.join(waiter(ctx, request))) {
+                return;
+            }
+        }
+        boolean leads = HttpMethod.GET.equals(request.method()) && OriginRequests.whole(headers);
+        Fetch fetch = new Fetch(cache, request, HttpMethod.GET, true, false, entry, leads ? respond(ctx, request) : null);
+        Fetch inFlight = cache.fetches().registerOrGet(fetch);
+        if (inFlight != null && inFlight.join(waiter(ctx, request))) {
+            if (entry != null) {
+                entry.body().release();
+            }
+            return;
+        }
+        if (leads) {
+            leading = fetch;
+        } else {
+            fetch.join(waiter(ctx, request));
+        }
+        fetch.begin(origins, OriginRequests.build(request, HttpMethod.GET, true, entry, cache.via()), request.origin());
+        if (leads) {
+            request.request().release();
+        }
+    }
+
+    /** Sends the client's own request to the origin, streaming the answer back. */
+    private void forward(ChannelHandlerContext ctx, ProxyRequest request, boolean mayStore, boolean invalidates) {
+        Fetch fetch = new Fetch(cache, request, request.method(), mayStore, invalidates, null, respond(ctx, request));
+        leading = fetch;
+        fetch.begin(origins, OriginRequests.build(request, request.method(), false, null, cache.via()), request.origin());
+        request.request().release();
+    }
+
+    private static boolean mayStore(ProxyRequest request) {
+        return request.storable() && HttpMethod.GET.equals(request.method()) && !request.control().noStore()
+                && OriginRequests.whole(request.headers());
+    }
+
+    private Fetch.Waiter waiter(ChannelHandlerContext ctx, ProxyRequest request) {
+        return new Fetch.Waiter() {
+            @Override
+            public HttpHeaders requestHeaders() {
+                return request.headers();
+            }
+
+            @Override
+            public void wake(Fetch.Outcome outcome) {
+                ctx.executor().execute(() -> woken(ctx, request, outcome));
+            }
+        };
+    }
+
+    private void woken(ChannelHandlerContext ctx, ProxyRequest request, Fetch.Outcome outcome) {
+        if (!ctx.channel().isActive()) {
+            request.request().release();
+            return;
+        }
+        switch (outcome.kind()) {
+            case STORED -> {
+                // The response just fetched serves every request that waited for it, whatever its age.
+                CacheEntry entry = cache.index().lookup(request.key(), request.headers());
+                if (entry == null) {
+                    forward(ctx, request, mayStore(request), false);
+                    return;
+                }
+                respond(ctx, request).serve(entry, LogCode.TCP_MEM_HIT);
+                request.request().release();
+            }
+            case UNSTORED -> forward(ctx, request, false, false);
+            case FAILED -> {
+                respond(ctx, request).error(outcome.status(), outcome.detail(), LogCode.TCP_MISS);
+                request.request().release();
+            }
+        }
+    }
+
+    private void purge(ChannelHandlerContext ctx, ProxyRequest request) {
+        boolean removed = cache.index().invalidate(request.key());
+        request.request().release();
+        ClientResponse response = respond(ctx, request);
+        if (removed) {
+            response.error(HttpResponseStatus.OK, "purged " + request.url(), LogCode.TCP_MISS);
+        } else {
+            response.error(HttpResponseStatus.NOT_FOUND, request.url() + " was not in this cache", LogCode.TCP_MISS);
+        }
+    }
+
+    private ClientResponse respond(ChannelHandlerContext ctx, ProxyRequest request) {
+        return new ClientResponse(ctx, request, cache.via(), cache.clock());
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (leading != null && ctx.channel().isWritable()) {
+            leading.leaderWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (leading != null) {
+            leading.leaderGone();
+            leading = null;
+        }
+        ctx.fireChannelInactive();
+    }
+}

@@ -1,0 +1,166 @@
+package sibyl.node.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import sibyl.config.HttpSettings;
+import sibyl.config.OriginSettings;
+import sibyl.node.cache.CacheIndex;
+import sibyl.node.cache.Heuristics;
+import sibyl.node.origin.OriginClient;
+import sibyl.node.store.BodyStore;
+
+/**
+ * The HTTP proxy: a Netty server whose connections each run the pipeline
+ * <pre>
+ * decode → encode → aggregate → transactions → guard → pages → admission → cache
+ * </pre>
+ * ({@link RequestDecoder}, {@link HttpTransactions}, {@link RequestGuard}, {@link InternalPages},
+ * {@link Admission}, {@link CacheHandler}). Each event loop has its own origin connections, so a
+ * request and the fetch it leads run on one thread.
+ */
+public final class HttpProxyServer implements AutoCloseable {
+    private final EventLoopGroup group;
+    private final List<Channel> listeners;
+    private final Map<EventExecutor, OriginClient> origins;
+    private final HttpStats stats;
+
+    private HttpProxyServer(EventLoopGroup group, List<Channel> listeners, Map<EventExecutor, OriginClient> origins,
+            HttpStats stats) {
+        this.group = group;
+        this.listeners = listeners;
+        this.origins = origins;
+        this.stats = stats;
+    }
+
+    /**
+     * Starts listening on every {@code settings.listen()} address.
+     *
+     * @param node the node's name, in Via and X-Cache
+     * @throws BindException naming an address that is taken or cannot be bound
+     */
+    public static HttpProxyServer start(HttpSettings settings, OriginSettings originSettings, String node,
+            CacheIndex index, BodyStore store, UrlRules drop, UrlRules nocache, AccessLog accessLog, Clock clock)
+            throws BindException, InterruptedException {
+        boolean epoll = settings.nativeTransport() && Epoll.isAvailable();
+        int threads = settings.threads() > 0 ? settings.threads() : Runtime.getRuntime().availableProcessors();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("sibyl-http", true),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        Class<? extends SocketChannel> clientType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        Class<? extends ServerSocketChannel> serverType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        int perLoop = Math.max(1, (originSettings.maxConnections() + threads - 1) / threads);
+        OriginClient.Settings clientSettings = new OriginClient.Settings(originSettings.connectTimeout(),
+                originSettings.readTimeout(), perLoop, originSettings.acquireTimeout());
+        Map<EventExecutor, OriginClient> origins = new IdentityHashMap<>();
+        for (EventExecutor loop : group) {
+            origins.put(loop, new OriginClient((EventLoop) loop, clientType, clientSettings));
+        }
+        HttpStats stats = new HttpStats();
+        Via via = new Via(node);
+        ProxyCache cache = new ProxyCache(index, store, new Fetches(), clock, Heuristics.RFC_SUGGESTED, stats, via);
+        HttpDecoderConfig decoding = new HttpDecoderConfig()
+                .setMaxInitialLineLength(settings.maxRequestLine())
+                .setMaxHeaderSize(settings.maxHeaderSize())
+                .setMaxChunkSize(64 * 1024)
+                .setAllowDuplicateContentLengths(true);
+        Admission.Settings admission = new Admission.Settings(settings.allow(), settings.purgeAllow(),
+                settings.accelerate(), drop, nocache);
+        long idleMillis = settings.idleTimeout().toMillis();
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(serverType)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        channel.pipeline()
+                                .addLast("decoder", new RequestDecoder(decoding))
+                                .addLast("encoder", new HttpResponseEncoder())
+                                .addLast("aggregator", new HttpObjectAggregator(settings.maxRequestBody(), true))
+                                .addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
+                                .addLast("transactions", new HttpTransactions(accessLog, stats))
+                                .addLast("guard", new RequestGuard(via))
+                                .addLast("pages", new InternalPages(cache, settings.purgeAllow()))
+                                .addLast("admission", new Admission(admission, via))
+                                .addLast("cache", new CacheHandler(cache, origins.get(channel.eventLoop())));
+                    }
+                });
+        List<Channel> listeners = new ArrayList<>();
+        try {
+            for (InetSocketAddress address : settings.listen()) {
+                listeners.add(bind(bootstrap, address));
+            }
+        } catch (BindException | InterruptedException | RuntimeException e) {
+            listeners.forEach(Channel::close);
+            origins.values().forEach(OriginClient::close);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+        return new HttpProxyServer(group, listeners, origins, stats);
+    }
+
+    private static Channel bind(ServerBootstrap bootstrap, InetSocketAddress address)
+            throws InterruptedException, BindException {
+        try {
+            return bootstrap.bind(address).sync().channel();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException interrupted) {
+                throw interrupted;
+            }
+            String where = (address.getAddress() != null && address.getAddress().getAddress().length == 16
+                    ? "[" + address.getHostString() + "]" : address.getHostString()) + ":" + address.getPort();
+            BindException bind = new BindException("HTTP address " + where + ": " + (e instanceof SocketException
+                    || e.getCause() instanceof SocketException || e instanceof java.io.IOException
+                    ? e.getMessage() : e.toString()));
+            bind.initCause(e);
+            throw bind;
+        }
+    }
+
+    /** The addresses listened on, with the ports picked for port 0. */
+    public List<InetSocketAddress> addresses() {
+        return listeners.stream().map(channel -> (InetSocketAddress) channel.localAddress()).toList();
+    }
+
+    public HttpStats stats() {
+        return stats;
+    }
+
+    /** Stops accepting, closes every connection, and stops the event loops. */
+    @Override
+    public void close() {
+        listeners.forEach(channel -> channel.close().syncUninterruptibly());
+        origins.values().forEach(OriginClient::close);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,79 @@
+package sibyl.node.http;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The proxy's counters, since the node started. Read them through
+ * {@code GET /squid-internal-mgr/counters} (Squid's cache manager page of that name, whose
+ * {@code client_http.*} lines it shares) or {@link sibyl.node.SibylNode#httpStats()}.
+ */
+public final class HttpStats {
+    final LongAdder requests = new LongAdder();
+    final LongAdder hits = new LongAdder();
+    final LongAdder misses = new LongAdder();
+    final LongAdder revalidations = new LongAdder();
+    final LongAdder errors = new LongAdder();
+    final LongAdder bytesOut = new LongAdder();
+    final LongAdder hitBytesOut = new LongAdder();
+    final LongAdder originRequests = new LongAdder();
+    final LongAdder originErrors = new LongAdder();
+
+    public long requests() {
+        return requests.sum();
+    }
+
+    /** Requests answered from the cache (304s from the cache and refreshed entries included). */
+    public long hits() {
+        return hits.sum();
+    }
+
+    /** Cacheable requests that had to go to the origin. */
+    public long misses() {
+        return misses.sum();
+    }
+
+    /** Stale entries checked with their origin. */
+    public long revalidations() {
+        return revalidations.sum();
+    }
+
+    /** Responses with a 4xx or 5xx status. */
+    public long errors() {
+        return errors.sum();
+    }
+
+    /** Response bytes written to clients, headers included. */
+    public long bytesOut() {
+        return bytesOut.sum();
+    }
+
+    public long hitBytesOut() {
+        return hitBytesOut.sum();
+    }
+
+    public long originRequests() {
+        return originRequests.sum();
+    }
+
+    /** Origin exchanges that failed: unreachable, timed out, busy, bad or cut-short responses. */
+    public long originErrors() {
+        return originErrors.sum();
+    }
+
+    void record(Transaction transaction) {
+        requests.increment();
+        bytesOut.add(transaction.bytesOut);
+        if (transaction.code == LogCode.TCP_MISS || transaction.code == LogCode.TCP_REFRESH_MODIFIED) {
+            if (transaction.method.equals("GET") || transaction.method.equals("HEAD")) {
+                misses.increment();
+            }
+        }
+        if (transaction.code.hit()) {
+            hits.increment();
+            hitBytesOut.add(transaction.bytesOut);
+        }
+        if (transaction.status >= 400) {
+            errors.increment();
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package sibyl.node.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.FileRegion;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Map;
+
+/**
+ * One request at a time per connection, and what happens when its response ends: the handlers
+ * after this one see a request only once the previous response is written (pipelined requests
+ * wait here), the access log and the counters get the transaction, and the connection is closed
+ * if the response said {@code Connection: close} or kept for the next request.
+ *
+ * <p>It learns everything from what is written: the status and framing from the response head,
+ * the size from the content, the end from the {@link LastHttpContent}'s promise. So every
+ * handler answers the same way, by writing a response, and never closes the connection itself
+ * unless it must cut a response short.
+ */
+final class HttpTransactions extends ChannelDuplexHandler {
+    private final AccessLog accessLog;
+    private final HttpStats stats;
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>(2);
+    private Transaction current;
+    private boolean closeAfter;
+
+    HttpTransactions(AccessLog accessLog, HttpStats stats) {
+        this.accessLog = accessLog;
+        this.stats = stats;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object message) {
+        if (!(message instanceof FullHttpRequest request)) {
+            ctx.fireChannelRead(message);
+            return;
+        }
+        if (current != null || closeAfter) {
+            waiting.add(request);
+            return;
+        }
+        begin(ctx, request);
+    }
+
+    private void begin(ChannelHandlerContext ctx, FullHttpRequest request) {
+        String client = ctx.channel().remoteAddress() instanceof InetSocketAddress address
+                ? address.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
+        current = new Transaction(client, request.method().name(), request.uri());
+        ctx.channel().attr(Transaction.KEY).set(current);
+        ctx.fireChannelRead(request);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object message, ChannelPromise promise) {
+        Transaction transaction = current;
+        if (transaction == null) {
+            ctx.write(message, promise);
+            return;
+        }
+        if (message instanceof HttpResponse response) {
+            transaction.status = response.status().code();
+            String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE);
+            transaction.contentType = type == null ? "-" : type.replace(' ', '+');
+            transaction.bytesOut += headBytes(response);
+            closeAfter = response.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+        }
+        if (message instanceof HttpContent content) {
+            transaction.bytesOut += content.content().readableBytes();
+        } else if (message instanceof ByteBuf bytes) {
+            transaction.bytesOut += bytes.readableBytes();
+        } else if (message instanceof FileRegion region) {
+            transaction.bytesOut += region.count();
+        }
+        if (message instanceof LastHttpContent) {
+            ctx.write(message, promise.unvoid()).addListener(written -> end(ctx, transaction, written.isSuccess()));
+        } else {
+            ctx.write(message, promise);
+        }
+    }
+
+    /** The response head's size as the encoder writes it: status line, fields, blank line. */
+    private static long headBytes(HttpResponse response) {
+        long bytes = 9 + response.status().codeAsText().length() + 1 + response.status().reasonPhrase().length() + 2 + 2;
+        for (Map.Entry<String, String> field : response.headers()) {
+            bytes += field.getKey().length() + 2 + field.getValue().length() + 2;
+        }
+        return bytes;
+    }
+
+    private void end(ChannelHandlerContext ctx, Transaction transaction, boolean written) {
+        if (transaction != current) {
+            return;
+        }
+        transaction.aborted = !written;
+        finish(transaction);
+        if (closeAfter || !written) {
+            ctx.close();
+            return;
+        }
+        FullHttpRequest next = waiting.poll();
+        if (next != null) {
+            begin(ctx, next);
+        }
+    }
+
+    private void finish(Transaction transaction) {
+        current = null;
+        accessLog.record(transaction);
+        stats.record(transaction);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Transaction transaction = current;
+        if (transaction != null) {
+            transaction.aborted = true;
+            finish(transaction);
+        }
+        FullHttpRequest request;
+        while ((request = waiting.poll()) != null) {
+            ReferenceCountUtil.release(request);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent) {
+            if (current == null) {
+                ctx.close(); // a kept-alive connection nobody uses
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+}

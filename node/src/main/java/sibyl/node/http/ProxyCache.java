@@ -1,0 +1,13 @@
+package sibyl.node.http;
+
+import java.time.Clock;
+import sibyl.node.cache.CacheIndex;
+import sibyl.node.cache.Heuristics;
+import sibyl.node.store.BodyStore;
+
+/**
+ * What every connection's handlers share: the index, the body store, the fetches in flight, the
+ * clock freshness is reckoned by, and the counters.
+ */
+record ProxyCache(CacheIndex index, BodyStore store, Fetches fetches, Clock clock, Heuristics heuristics,
+        HttpStats stats, Via via) {}

@@ -1,0 +1,52 @@
+package sibyl.node.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpVersion;
+
+/**
+ * This node in Via (RFC 9110 section 7.6.3) and X-Cache headers: added to every message it
+ * forwards, and looked for in requests, where finding it means the request has come round in a
+ * loop.
+ */
+final class Via {
+    private final String node;
+    private final String hit;
+    private final String miss;
+
+    /** @param node the node's name: its received-by in Via, and the "from" of X-Cache */
+    Via(String node) {
+        this.node = node;
+        this.hit = "HIT from " + node;
+        this.miss = "MISS from " + node;
+    }
+
+    String node() {
+        return node;
+    }
+
+    /** Appends this node to the message's Via, for a message received as {@code version}. */
+    void add(HttpHeaders headers, HttpVersion version) {
+        String element = version.majorVersion() + "." + version.minorVersion() + " " + node + " (sibyl)";
+        String existing = headers.get(HttpHeaderNames.VIA);
+        headers.set("Via", existing == null ? element : existing + ", " + element);
+    }
+
+    /** Squid's {@code X-Cache: HIT from NODE} or {@code MISS from NODE}. */
+    void xCache(HttpHeaders headers, boolean fromCache) {
+        headers.set("X-Cache", fromCache ? hit : miss);
+    }
+
+    /** Whether a received request's Via names this node: it has been here before. */
+    boolean loops(HttpHeaders headers) {
+        for (String line : headers.getAll(HttpHeaderNames.VIA)) {
+            for (String element : line.split(",")) {
+                String[] words = element.strip().split("[ \\t]+");
+                if (words.length >= 2 && words[1].equalsIgnoreCase(node)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}
