@@ -1,0 +1,484 @@
+package sibyl.node.http;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sibyl.icp.client.IcpClient;
+import sibyl.icp.wire.IcpOpcode;
+
+/**
+ * RFC 9111 as a client of the node sees it, against a real origin: what is stored, what is
+ * served from it and with which headers, what goes back to the origin.
+ */
+class HttpCacheTest {
+    @TempDir
+    static Path directory;
+    static ScriptedOrigin origin;
+    static TestNode node;
+    static Path accessLog;
+
+    @BeforeAll
+    static void start() throws Exception {
+        origin = new ScriptedOrigin();
+        accessLog = directory.resolve("access.log");
+        node = TestNode.start(directory, """
+                http.access-log = "%s"
+                cache.max-object-size = 256k
+                """.formatted(accessLog));
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+        origin.close();
+    }
+
+    @Test
+    void aStoredResponseIsServedWithAgeViaAndXCacheAndTheOriginAskedOnce() throws Exception {
+        origin.on("/fresh", ScriptedOrigin.body(200, "fresh body", "Cache-Control", "max-age=3600",
+                "Content-Type", "text/plain"));
+
+        HttpConnection.Response miss = node.get(origin.url("/fresh"));
+        HttpConnection.Response hit = node.get(origin.url("/fresh"));
+
+        assertEquals(200, miss.status());
+        assertEquals("MISS from " + TestNode.NAME, miss.header("X-Cache"));
+        assertEquals("1.1 " + TestNode.NAME + " (sibyl)", miss.header("Via"));
+        assertEquals(200, hit.status());
+        assertEquals("fresh body", hit.text());
+        assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
+        assertEquals("0", hit.header("Age"));
+        assertEquals("10", hit.header("Content-Length"));
+        assertEquals("max-age=3600", hit.header("Cache-Control"));
+        assertEquals(1, origin.count("/fresh"));
+        String via = origin.requests("/fresh").get(0).getFirst("Via");
+        assertEquals("1.1 " + TestNode.NAME + " (sibyl)", via);
+        List<String> lines = await().atMost(Duration.ofSeconds(5)).until(
+                () -> Files.exists(accessLog) ? Files.readAllLines(accessLog).stream()
+                        .filter(line -> line.contains("/fresh")).toList() : List.<String>of(),
+                found -> found.size() == 2);
+        assertTrue(lines.get(0).matches("\\d+\\.\\d{3} +\\d+ 127\\.0\\.0\\.1 TCP_MISS/200 \\d+ GET "
+                + java.util.regex.Pattern.quote(origin.url("/fresh")) + " - HIER_DIRECT/127\\.0\\.0\\.1 text/plain"),
+                lines.get(0));
+        assertTrue(lines.get(1).contains(" TCP_MEM_HIT/200 ") && lines.get(1).endsWith(" - HIER_NONE/- text/plain"),
+                lines.get(1));
+    }
+
+    @Test
+    void whatASharedCacheMustNotStoreGoesToTheOriginEveryTime() throws Exception {
+        origin.on("/no-store", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=60, no-store"));
+        origin.on("/private", ScriptedOrigin.body(200, "x", "Cache-Control", "PRIVATE, max-age=60"));
+        origin.on("/cookie", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=60", "Set-Cookie", "id=1"));
+        origin.on("/vary-any", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=60", "Vary", "*"));
+        origin.on("/no-freshness", ScriptedOrigin.body(302, "x", "Location", "/elsewhere"));
+        origin.on("/authorized", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=60"));
+
+        for (String path : List.of("/no-store", "/private", "/cookie", "/vary-any", "/no-freshness")) {
+            node.get(origin.url(path));
+            HttpConnection.Response second = node.get(origin.url(path));
+            assertEquals("MISS from " + TestNode.NAME, second.header("X-Cache"), path);
+            assertEquals(2, origin.count(path), path);
+        }
+        node.get(origin.url("/authorized"), "Authorization: Basic dTpw");
+        node.get(origin.url("/authorized"));
+        assertEquals(2, origin.count("/authorized"));
+        assertEquals("id=1", node.get(origin.url("/cookie")).header("Set-Cookie"));
+    }
+
+    @Test
+    void sMaxAgeAndPublicOverrideWhatAuthorizationWouldForbid() throws Exception {
+        origin.on("/public-auth", ScriptedOrigin.body(200, "shared", "Cache-Control", "public, s-maxage=600, max-age=0"));
+
+        node.get(origin.url("/public-auth"), "Authorization: Basic dTpw");
+        HttpConnection.Response hit = node.get(origin.url("/public-auth"));
+
+        assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
+        assertEquals(1, origin.count("/public-auth"));
+    }
+
+    @Test
+    void expiresInEachOfTheThreeDateFormatsAndAnInvalidOne() throws Exception {
+        String[] formats = {"Sun, 06 Nov 2101 08:49:37 GMT", "Sunday, 06-Nov-01 08:49:37 GMT", "Sun Nov  6 08:49:37 2101"};
+        for (int i = 0; i < formats.length; i++) {
+            origin.on("/expires-" + i, ScriptedOrigin.body(200, "x", "Expires", formats[i]));
+            node.get(origin.url("/expires-" + i));
+            node.get(origin.url("/expires-" + i));
+        }
+        origin.on("/expires-invalid", ScriptedOrigin.body(200, "x", "Expires", "0"));
+        node.get(origin.url("/expires-invalid"));
+        node.get(origin.url("/expires-invalid"));
+
+        assertEquals(1, origin.count("/expires-0"), "IMF-fixdate");
+        // RFC 850's two-digit year 01 is read as 2001: in the past, so stale.
+        assertEquals(2, origin.count("/expires-1"), "rfc850 date in the past");
+        assertEquals(1, origin.count("/expires-2"), "asctime");
+        assertEquals(2, origin.count("/expires-invalid"), "an invalid Expires is already stale");
+    }
+
+    @Test
+    void receivedAgeCountsAndIsSentOnHits() throws Exception {
+        origin.on("/aged", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600", "Age", "100"));
+
+        node.get(origin.url("/aged"));
+        HttpConnection.Response hit = node.get(origin.url("/aged"));
+
+        assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
+        assertTrue(Long.parseLong(hit.header("Age")) >= 100, hit.header("Age"));
+    }
+
+    @Test
+    void staleEntriesAreRevalidatedAndA304UpdatesTheStoredHeaders() throws Exception {
+        AtomicInteger version = new AtomicInteger();
+        origin.on("/revalidate", exchange -> {
+            int v = version.incrementAndGet();
+            exchange.getResponseHeaders().add("Cache-Control", "max-age=0");
+            exchange.getResponseHeaders().add("ETag", "\"v1\"");
+            exchange.getResponseHeaders().add("X-Version", String.valueOf(v));
+            if ("\"v1\"".equals(exchange.getRequestHeaders().getFirst("If-None-Match"))) {
+                exchange.sendResponseHeaders(304, -1);
+                return;
+            }
+            byte[] body = "revalidated body".getBytes();
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+        });
+
+        node.get(origin.url("/revalidate"));
+        HttpConnection.Response refreshed = node.get(origin.url("/revalidate"));
+
+        assertEquals(200, refreshed.status());
+        assertEquals("revalidated body", refreshed.text());
+        assertEquals("2", refreshed.header("X-Version"), "the 304's fields replace the stored ones");
+        assertEquals("HIT from " + TestNode.NAME, refreshed.header("X-Cache"));
+        assertEquals(2, origin.count("/revalidate"));
+        assertEquals("\"v1\"", origin.requests("/revalidate").get(1).getFirst("If-None-Match"));
+        assertTrue(node.node.httpStats().revalidations() >= 1);
+    }
+
+    @Test
+    void requestDirectivesNoCacheMaxAgeMinFreshAndMaxStale() throws Exception {
+        origin.on("/directives", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600"));
+        origin.on("/stale", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=0"));
+        node.get(origin.url("/directives"));
+
+        node.get(origin.url("/directives"), "Cache-Control: no-cache");
+        assertEquals(2, origin.count("/directives"), "no-cache goes to the origin");
+        node.get(origin.url("/directives"), "Pragma: no-cache");
+        assertEquals(3, origin.count("/directives"), "Pragma: no-cache without Cache-Control counts as no-cache");
+        node.get(origin.url("/directives"), "Cache-Control: min-fresh=7200");
+        assertEquals(4, origin.count("/directives"), "min-fresh beyond the lifetime");
+        assertEquals("HIT from " + TestNode.NAME,
+                node.get(origin.url("/directives"), "Cache-Control: max-age=60").header("X-Cache"));
+        assertEquals(4, origin.count("/directives"));
+
+        node.get(origin.url("/stale"));
+        HttpConnection.Response staleOk = node.get(origin.url("/stale"), "Cache-Control: max-stale=600");
+        assertEquals("HIT from " + TestNode.NAME, staleOk.header("X-Cache"));
+        assertEquals(1, origin.count("/stale"));
+    }
+
+    @Test
+    void onlyIfCachedIs504WhenNotHeldAndAHitWhenHeld() throws Exception {
+        origin.on("/only-if-cached", ScriptedOrigin.body(200, "held", "Cache-Control", "max-age=3600"));
+
+        HttpConnection.Response notHeld = node.get(origin.url("/only-if-cached"), "Cache-Control: only-if-cached");
+        assertEquals(504, notHeld.status());
+        assertEquals(0, origin.count("/only-if-cached"));
+
+        node.get(origin.url("/only-if-cached"));
+        HttpConnection.Response held = node.get(origin.url("/only-if-cached"), "Cache-Control: only-if-cached");
+        assertEquals(200, held.status());
+        assertEquals("held", held.text());
+        assertEquals(1, origin.count("/only-if-cached"));
+    }
+
+    @Test
+    void varyKeepsAVariantPerNormalisedRequestValue() throws Exception {
+        origin.on("/vary", exchange -> {
+            String encoding = String.valueOf(exchange.getRequestHeaders().getFirst("Accept-Encoding"));
+            exchange.getResponseHeaders().add("Cache-Control", "max-age=3600");
+            exchange.getResponseHeaders().add("Vary", "accept-encoding");
+            byte[] body = ("for " + encoding).getBytes();
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+        });
+
+        assertEquals("for gzip, br", node.get(origin.url("/vary"), "Accept-Encoding: gzip, br").text());
+        assertEquals("for identity", node.get(origin.url("/vary"), "Accept-Encoding: identity").text());
+        HttpConnection.Response gzip = node.get(origin.url("/vary"), "Accept-Encoding:   gzip,   br");
+        HttpConnection.Response identity = node.get(origin.url("/vary"), "Accept-Encoding: identity");
+
+        assertEquals("for gzip, br", gzip.text());
+        assertEquals("HIT from " + TestNode.NAME, gzip.header("X-Cache"));
+        assertEquals("for identity", identity.text());
+        assertEquals("HIT from " + TestNode.NAME, identity.header("X-Cache"));
+        assertEquals(2, origin.count("/vary"));
+    }
+
+    @Test
+    void conditionalRequestsAreAnswered304FromTheCache() throws Exception {
+        origin.on("/conditional", ScriptedOrigin.body(200, "body", "Cache-Control", "max-age=3600", "ETag", "\"abc\"",
+                "Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT"));
+        node.get(origin.url("/conditional"));
+
+        HttpConnection.Response inm = node.get(origin.url("/conditional"), "If-None-Match: \"x\", W/\"abc\"");
+        HttpConnection.Response ims = node.get(origin.url("/conditional"), "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT");
+        HttpConnection.Response changed = node.get(origin.url("/conditional"), "If-None-Match: \"other\"");
+
+        assertEquals(304, inm.status());
+        assertEquals("\"abc\"", inm.header("ETag"));
+        assertNull(inm.header("Content-Length"));
+        assertEquals(304, ims.status());
+        assertEquals(200, changed.status());
+        assertEquals("body", changed.text());
+        assertEquals(1, origin.count("/conditional"));
+    }
+
+    @Test
+    void aConditionalMissIsFetchedWholeStoredAndAnsweredFromTheEntry() throws Exception {
+        origin.on("/conditional-miss", ScriptedOrigin.body(200, "whole", "Cache-Control", "max-age=3600", "ETag", "\"e\""));
+
+        HttpConnection.Response response = node.get(origin.url("/conditional-miss"), "If-None-Match: \"e\"");
+
+        assertEquals(304, response.status());
+        assertNull(origin.requests("/conditional-miss").get(0).getFirst("If-None-Match"));
+        assertEquals("whole", node.get(origin.url("/conditional-miss")).text());
+        assertEquals(1, origin.count("/conditional-miss"));
+    }
+
+    @Test
+    void headIsAnsweredFromAStoredGetAndAHeadMissStoresTheGet() throws Exception {
+        origin.on("/head", ScriptedOrigin.body(200, "twelve bytes", "Cache-Control", "max-age=3600"));
+
+        HttpConnection.Response head = node.send("HEAD " + origin.url("/head") + " HTTP/1.1\nHost: x\n\n");
+        HttpConnection.Response get = node.get(origin.url("/head"));
+
+        assertEquals(200, head.status());
+        assertEquals("12", head.header("Content-Length"));
+        assertEquals(0, head.body().length);
+        assertEquals("twelve bytes", get.text());
+        assertEquals("HIT from " + TestNode.NAME, get.header("X-Cache"));
+        assertEquals(1, origin.count("/head"));
+    }
+
+    @Test
+    void aByteRangeOfAStoredResponse() throws Exception {
+        origin.on("/range", ScriptedOrigin.body(200, "0123456789", "Cache-Control", "max-age=3600", "ETag", "\"r\""));
+        node.get(origin.url("/range"));
+
+        HttpConnection.Response middle = node.get(origin.url("/range"), "Range: bytes=2-5");
+        HttpConnection.Response suffix = node.get(origin.url("/range"), "Range: bytes=-3");
+        HttpConnection.Response beyond = node.get(origin.url("/range"), "Range: bytes=20-");
+        HttpConnection.Response otherVersion = node.get(origin.url("/range"), "Range: bytes=2-5", "If-Range: \"old\"");
+
+        assertEquals(206, middle.status());
+        assertEquals("2345", middle.text());
+        assertEquals("bytes 2-5/10", middle.header("Content-Range"));
+        assertEquals("789", suffix.text());
+        assertEquals(416, beyond.status());
+        assertEquals("bytes */10", beyond.header("Content-Range"));
+        assertEquals(200, otherVersion.status());
+        assertEquals("0123456789", otherVersion.text());
+        assertEquals(1, origin.count("/range"));
+    }
+
+    @Test
+    void aSuccessfulUnsafeMethodInvalidatesTheUrl() throws Exception {
+        origin.on("/unsafe", exchange -> {
+            byte[] received = exchange.getRequestBody().readAllBytes();
+            byte[] body = (exchange.getRequestMethod() + " " + new String(received)).getBytes();
+            exchange.getResponseHeaders().add("Cache-Control", "max-age=3600");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+        });
+        node.get(origin.url("/unsafe"));
+
+        HttpConnection.Response post = node.send("POST " + origin.url("/unsafe") + " HTTP/1.1\nHost: x\n"
+                + "Content-Length: 5\n\nhello");
+        HttpConnection.Response chunkedPut = node.send("PUT " + origin.url("/unsafe") + " HTTP/1.1\nHost: x\n"
+                + "Transfer-Encoding: chunked\n\n3\nabc\n2\nde\n0\n\n");
+        HttpConnection.Response after = node.get(origin.url("/unsafe"));
+
+        assertEquals("POST hello", post.text());
+        assertEquals("PUT abcde", chunkedPut.text());
+        assertEquals("MISS from " + TestNode.NAME, after.header("X-Cache"));
+        assertEquals(4, origin.count("/unsafe"));
+    }
+
+    @Test
+    void purgeRemovesEveryVariant() throws Exception {
+        origin.on("/purge", exchange -> {
+            exchange.getResponseHeaders().add("Cache-Control", "max-age=3600");
+            exchange.getResponseHeaders().add("Vary", "Accept-Language");
+            exchange.sendResponseHeaders(200, 1);
+            exchange.getResponseBody().write('x');
+        });
+        node.get(origin.url("/purge"), "Accept-Language: en");
+        node.get(origin.url("/purge"), "Accept-Language: fr");
+
+        HttpConnection.Response purged = node.send("PURGE " + origin.url("/purge") + " HTTP/1.1\nHost: x\n\n");
+        HttpConnection.Response again = node.send("PURGE " + origin.url("/purge") + " HTTP/1.1\nHost: x\n\n");
+
+        assertEquals(200, purged.status());
+        assertEquals(404, again.status());
+        assertEquals("MISS from " + TestNode.NAME, node.get(origin.url("/purge"), "Accept-Language: fr").header("X-Cache"));
+        assertEquals(3, origin.count("/purge"));
+    }
+
+    @Test
+    void hopByHopFieldsAndThoseConnectionNamesAreNotForwarded() throws Exception {
+        origin.on("/hop", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600", "Connection", "X-Origin-Hop",
+                "X-Origin-Hop", "secret", "Keep-Alive", "timeout=5"));
+
+        HttpConnection.Response response = node.get(origin.url("/hop"), "Connection: X-Client-Hop", "X-Client-Hop: 1",
+                "Proxy-Authorization: Basic dTpw");
+        HttpConnection.Response hit = node.get(origin.url("/hop"));
+
+        assertNull(response.header("X-Origin-Hop"));
+        assertNull(response.header("Keep-Alive"));
+        assertNull(hit.header("X-Origin-Hop"));
+        assertNull(origin.requests("/hop").get(0).getFirst("X-Client-Hop"));
+        assertNull(origin.requests("/hop").get(0).getFirst("Proxy-Authorization"));
+        assertEquals("127.0.0.1", origin.requests("/hop").get(0).getFirst("X-Forwarded-For"));
+    }
+
+    @Test
+    void concurrentMissesForOneUrlShareASingleOriginRequest() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        byte[] body = new byte[100_000];
+        new Random(7).nextBytes(body);
+        origin.on("/slow", exchange -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.getResponseHeaders().add("Cache-Control", "max-age=3600");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+        });
+        int clients = 20;
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<HttpConnection.Response>> responses = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                responses.add(pool.submit(() -> node.get(origin.url("/slow"))));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> origin.count("/slow") == 1);
+            release.countDown();
+            for (Future<HttpConnection.Response> response : responses) {
+                assertArrayEquals(body, response.get().body());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, origin.count("/slow"));
+    }
+
+    @Test
+    void aResponseOverMaxObjectSizeStreamsThroughUnstored() throws Exception {
+        byte[] body = new byte[600_000];
+        new Random(3).nextBytes(body);
+        origin.on("/large", exchange -> {
+            exchange.getResponseHeaders().add("Cache-Control", "max-age=3600");
+            exchange.sendResponseHeaders(200, 0); // chunked: the size is only known as it arrives
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+
+        HttpConnection.Response first = node.get(origin.url("/large"));
+        HttpConnection.Response second = node.get(origin.url("/large"));
+
+        assertArrayEquals(body, first.body());
+        assertTrue(first.chunked());
+        assertArrayEquals(body, second.body());
+        assertEquals(2, origin.count("/large"));
+        assertTrue(node.node.index().peek(sibyl.node.cache.CacheKey.of(origin.url("/large"))).isEmpty());
+    }
+
+    @Test
+    void chunkedOriginBodiesReachHttp10ClientsDelimitedByTheClose() throws Exception {
+        origin.on("/chunked", exchange -> {
+            exchange.getResponseHeaders().add("Cache-Control", "max-age=0, must-revalidate");
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write("chunked body".getBytes());
+            }
+        });
+
+        try (HttpConnection connection = node.connect()) {
+            HttpConnection.Response response = connection.send("GET " + origin.url("/chunked") + " HTTP/1.0\n\n");
+            assertEquals("chunked body", response.text());
+            assertNull(response.header("Transfer-Encoding"));
+            assertEquals("close", response.header("Connection"));
+        }
+    }
+
+    @Test
+    void keepAliveServesPipelinedRequestsInOrder() throws Exception {
+        origin.on("/one", ScriptedOrigin.body(200, "one", "Cache-Control", "max-age=3600"));
+        origin.on("/two", ScriptedOrigin.body(200, "two", "Cache-Control", "max-age=3600"));
+
+        try (HttpConnection connection = node.connect()) {
+            connection.write("GET " + origin.url("/one") + " HTTP/1.1\nHost: x\n\nGET " + origin.url("/two")
+                    + " HTTP/1.1\nHost: x\n\n");
+            assertEquals("one", connection.read(false).text());
+            assertEquals("two", connection.read(false).text());
+            HttpConnection.Response http10 = connection.send("GET " + origin.url("/one")
+                    + " HTTP/1.0\nConnection: keep-alive\n\n");
+            assertEquals("keep-alive", http10.header("Connection"));
+            assertEquals("one", connection.send("GET " + origin.url("/one") + " HTTP/1.1\nHost: x\n\n").text());
+        }
+    }
+
+    @Test
+    void icpAnswersHitOnlyForWhatIsHeldFreshForThirtySecondsMore() throws Exception {
+        origin.on("/icp-long", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600"));
+        origin.on("/icp-short", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=10"));
+        node.get(origin.url("/icp-long"));
+        node.get(origin.url("/icp-short"));
+
+        try (IcpClient icp = IcpClient.openFor(node.node.icpAddresses().get(0))) {
+            java.net.InetSocketAddress address = node.node.icpAddresses().get(0);
+            assertEquals(IcpOpcode.HIT, icp.query(address, origin.url("/icp-long"), Duration.ofSeconds(2)).join().message().opcode());
+            assertEquals(IcpOpcode.MISS, icp.query(address, origin.url("/icp-short"), Duration.ofSeconds(2)).join().message().opcode());
+            assertEquals(IcpOpcode.MISS, icp.query(address, origin.url("/icp-never"), Duration.ofSeconds(2)).join().message().opcode());
+        }
+    }
+
+    @Test
+    void countersPageUsesSquidsNames() throws Exception {
+        HttpConnection.Response counters = node.send("GET /squid-internal-mgr/counters HTTP/1.1\nHost: node\n\n");
+        HttpConnection.Response digest = node.send("GET http://127.0.0.1/squid-internal-periodic/store_digest HTTP/1.1\n"
+                + "Host: 127.0.0.1\n\n");
+
+        assertEquals(200, counters.status());
+        assertTrue(counters.text().contains("client_http.requests = "), counters.text());
+        assertTrue(counters.text().contains("sibyl.evictions = "), counters.text());
+        assertEquals(404, digest.status());
+    }
+
+}

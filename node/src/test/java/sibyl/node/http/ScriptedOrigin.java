@@ -1,0 +1,94 @@
+package sibyl.node.http;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An origin for the proxy's tests: a JDK HTTP server on 127.0.0.1 whose paths each answer as a
+ * test says, counting the requests each path got and keeping their headers.
+ */
+final class ScriptedOrigin implements AutoCloseable {
+    /** How one path answers. */
+    interface Script {
+        void answer(HttpExchange exchange) throws IOException;
+    }
+
+    private final HttpServer server;
+    private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+    private final Map<String, List<Headers>> requests = new ConcurrentHashMap<>();
+
+    ScriptedOrigin() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        server.setExecutor(Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "scripted-origin");
+            thread.setDaemon(true);
+            return thread;
+        }));
+        server.start();
+    }
+
+    /** Answers {@code path} (exactly, query included) with {@code script}. */
+    ScriptedOrigin on(String path, Script script) {
+        server.createContext(path, exchange -> {
+            String key = exchange.getRequestURI().toString();
+            counts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+            requests.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(exchange.getRequestHeaders());
+            try (exchange) {
+                script.answer(exchange);
+            }
+        });
+        return this;
+    }
+
+    /** A fixed body with the given headers (name, value, name, value...), as Content-Length. */
+    static Script body(int status, String body, String... headers) {
+        return exchange -> {
+            for (int i = 0; i < headers.length; i += 2) {
+                exchange.getResponseHeaders().add(headers[i], headers[i + 1]);
+            }
+            byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            boolean head = exchange.getRequestMethod().equals("HEAD");
+            exchange.sendResponseHeaders(status, head || status == 304 ? -1 : bytes.length == 0 ? -1 : bytes.length);
+            if (!head && status != 304) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
+        };
+    }
+
+    /** Requests {@code pathAndQuery} got. */
+    int count(String pathAndQuery) {
+        AtomicInteger count = counts.get(pathAndQuery);
+        return count == null ? 0 : count.get();
+    }
+
+    /** The headers of every request {@code pathAndQuery} got, in order. */
+    List<Headers> requests(String pathAndQuery) {
+        return requests.getOrDefault(pathAndQuery, List.of());
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** The absolute URL of {@code path} on this origin. */
+    String url(String path) {
+        return "http://127.0.0.1:" + port() + path;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
