@@ -239,20 +239,20 @@ final class Fetch implements OriginListener {
                     writer.write(bytes);
                 }
             }
-            if (leader != null && bytes.isReadable() && !leader.content(bytes.retain())) {
+            Outcome outcome = Outcome.UNSTORED;
+            if (last && writer != null) {
+                // Stored before the client sees the end, so its next request finds the entry.
+                StoredBody body = writer.finish();
+                writer = null;
+                cache.index().store(new CacheEntry(key, variantKey, status.code(), headers, freshness, body), varyFields);
+                body.release();
+                outcome = Outcome.STORED;
+            }
+            if (leader != null && bytes.isReadable() && !leader.content(bytes.retain()) && !last) {
                 paused = true;
                 exchange.pause();
             }
             if (last) {
-                Outcome outcome = Outcome.UNSTORED;
-                if (writer != null) {
-                    StoredBody body = writer.finish();
-                    writer = null;
-                    cache.index().store(new CacheEntry(key, variantKey, status.code(), headers, freshness, body),
-                            varyFields);
-                    body.release();
-                    outcome = Outcome.STORED;
-                }
                 if (leader != null) {
                     leader.end();
                 }

@@ -64,11 +64,6 @@ final class RequestGuard extends SimpleChannelInboundHandler<FullHttpRequest> {
                     false);
             return null;
         }
-        if (!request.protocolVersion().isKeepAliveDefault() && request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
-            // RFC 9112 section 6.1: Transfer-Encoding in HTTP/1.0 means the framing is faulty.
-            refuse(ctx, request, HttpResponseStatus.BAD_REQUEST, "Transfer-Encoding in an HTTP/1.0 request", false);
-            return null;
-        }
         if (HttpMethod.CONNECT.equals(request.method())) {
             request.release();
             FullHttpResponse response = ErrorResponses.of(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED,

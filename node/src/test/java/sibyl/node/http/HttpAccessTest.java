@@ -1,0 +1,58 @@
+package sibyl.node.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Who may use the node for what: the access lists, with the test's own address left out of them. */
+class HttpAccessTest {
+    @TempDir
+    static Path directory;
+    static ScriptedOrigin origin;
+    static TestNode node;
+
+    @BeforeAll
+    static void start() throws Exception {
+        origin = new ScriptedOrigin();
+        origin.on("/page", ScriptedOrigin.body(200, "page", "Cache-Control", "max-age=60"));
+        node = TestNode.start(directory, """
+                http.allow = ["10.0.0.0/8"]
+                http.purge-allow = ["10.0.0.0/8"]
+                http.accelerate { "*" = "127.0.0.1:%d" }
+                """.formatted(origin.port()));
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+        origin.close();
+    }
+
+    @Test
+    void forwardProxyClientsOutsideTheAclAre403() throws Exception {
+        HttpConnection.Response response = node.get(origin.url("/page"));
+
+        assertEquals(403, response.status());
+        assertTrue(response.text().contains("http.allow"), response.text());
+        assertEquals(0, origin.count("/page"));
+    }
+
+    @Test
+    void purgeAndTheCacheManagerAreForTheirAclOnly() throws Exception {
+        assertEquals(403, node.send("PURGE /page HTTP/1.1\nHost: anything\n\n").status());
+        assertEquals(403, node.send("GET /squid-internal-mgr/counters HTTP/1.1\nHost: anything\n\n").status());
+    }
+
+    @Test
+    void acceleratedSitesAreServedToAnyone() throws Exception {
+        HttpConnection.Response response = node.send("GET /page HTTP/1.1\nHost: www.example.test\n\n");
+
+        assertEquals(200, response.status());
+        assertEquals("page", response.text());
+    }
+}
