@@ -8,18 +8,22 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.BindException;
@@ -52,9 +56,11 @@ public final class HttpProxyServer implements AutoCloseable {
     private final List<Channel> listeners;
     private final Map<EventExecutor, OriginClient> origins;
     private final HttpStats stats;
+    private final DnsAddressResolverGroup resolver;
 
     private HttpProxyServer(EventLoopGroup group, List<Channel> listeners, Map<EventExecutor, OriginClient> origins,
-            HttpStats stats) {
+            HttpStats stats, DnsAddressResolverGroup resolver) {
+        this.resolver = resolver;
         this.group = group;
         this.listeners = listeners;
         this.origins = origins;
@@ -79,9 +85,13 @@ public final class HttpProxyServer implements AutoCloseable {
         int perLoop = Math.max(1, (originSettings.maxConnections() + threads - 1) / threads);
         OriginClient.Settings clientSettings = new OriginClient.Settings(originSettings.connectTimeout(),
                 originSettings.readTimeout(), perLoop, originSettings.acquireTimeout());
+        // Host names from URLs are resolved without blocking: /etc/hosts, then the resolv.conf servers.
+        DnsAddressResolverGroup resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+                .datagramChannelType(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+                .socketChannelType(clientType));
         Map<EventExecutor, OriginClient> origins = new IdentityHashMap<>();
         for (EventExecutor loop : group) {
-            origins.put(loop, new OriginClient((EventLoop) loop, clientType, clientSettings));
+            origins.put(loop, new OriginClient((EventLoop) loop, clientType, resolver, clientSettings));
         }
         HttpStats stats = new HttpStats();
         Via via = new Via(node);
@@ -123,10 +133,11 @@ public final class HttpProxyServer implements AutoCloseable {
         } catch (BindException | InterruptedException | RuntimeException e) {
             listeners.forEach(Channel::close);
             origins.values().forEach(OriginClient::close);
+            resolver.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
-        return new HttpProxyServer(group, listeners, origins, stats);
+        return new HttpProxyServer(group, listeners, origins, stats, resolver);
     }
 
     private static Channel bind(ServerBootstrap bootstrap, InetSocketAddress address)
@@ -161,6 +172,7 @@ public final class HttpProxyServer implements AutoCloseable {
     public void close() {
         listeners.forEach(channel -> channel.close().syncUninterruptibly());
         origins.values().forEach(OriginClient::close);
+        resolver.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

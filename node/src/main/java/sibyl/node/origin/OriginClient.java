@@ -20,7 +20,10 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.DefaultAddressResolverGroup;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -53,9 +56,19 @@ public final class OriginClient implements AutoCloseable {
     private final AbstractChannelPoolMap<InetSocketAddress, FixedChannelPool> pools;
 
     public OriginClient(EventLoopGroup group, Class<? extends Channel> channelType, Settings settings) {
+        this(group, channelType, DefaultAddressResolverGroup.INSTANCE, settings);
+    }
+
+    /**
+     * @param resolver how origin host names become addresses; it must not block the event loop
+     *     in production (Netty's DNS resolver), while tests may use the JDK's
+     */
+    public OriginClient(EventLoopGroup group, Class<? extends Channel> channelType,
+            AddressResolverGroup<? extends SocketAddress> resolver, Settings settings) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
                 .channel(channelType)
+                .resolver(resolver)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
                 .option(ChannelOption.TCP_NODELAY, true);
         this.pools = new AbstractChannelPoolMap<>() {

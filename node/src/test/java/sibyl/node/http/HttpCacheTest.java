@@ -470,6 +470,17 @@ class HttpCacheTest {
     }
 
     @Test
+    void originHostNamesAreResolved() throws Exception {
+        origin.on("/named", ScriptedOrigin.body(200, "by name", "Cache-Control", "max-age=60"));
+
+        HttpConnection.Response response = node.get("http://localhost:" + origin.port() + "/named");
+
+        assertEquals(200, response.status());
+        assertEquals("by name", response.text());
+        assertEquals("localhost:" + origin.port(), origin.requests("/named").get(0).getFirst("Host"));
+    }
+
+    @Test
     void countersPageUsesSquidsNames() throws Exception {
         HttpConnection.Response counters = node.send("GET /squid-internal-mgr/counters HTTP/1.1\nHost: node\n\n");
         HttpConnection.Response digest = node.send("GET http://127.0.0.1/squid-internal-periodic/store_digest HTTP/1.1\n"
