@@ -6,6 +6,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import sibyl.node.cache.CacheEntry;
 import sibyl.node.cache.Reuse;
 import sibyl.node.origin.OriginClient;
@@ -25,6 +28,7 @@ import sibyl.node.origin.OriginClient;
  * </ul>
  */
 final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
+    private static final Logger log = LoggerFactory.getLogger(CacheHandler.class);
     private final ProxyCache cache;
     private final OriginClient origins;
     /** The fetch streaming to this connection's current response, if any. */
@@ -171,6 +175,17 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
             leading.leaderWritable();
         }
         ctx.fireChannelWritabilityChanged();
+    }
+
+    /** The end of the pipeline: whatever went wrong on this connection, it cannot go on. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("client {}: {}", ctx.channel().remoteAddress(), cause.toString()); // resets, broken pipes
+        } else {
+            log.warn("client {}: closing the connection after an unexpected error", ctx.channel().remoteAddress(), cause);
+        }
+        ctx.close();
     }
 
     @Override
