@@ -72,7 +72,7 @@ class PolicyPluginTest {
                 hits += answered == IcpOpcode.HIT ? 1 : 0;
             }
             assertTrue(hits > 50 && hits < 150, "about a third of the URLs are the shard's: " + hits);
-            assertEquals(List.of("10-acl", "20-shard"), node.policies().names());
+            assertEquals(List.of("10-acl", "20-shard", "50-cache"), node.policies().names());
         }
     }
 
@@ -132,7 +132,7 @@ class PolicyPluginTest {
                 () -> SibylNode.start(SettingsLoader.load(config, Map.of())));
         assertTrue(e.getMessage().startsWith("icp.policies.30-mine.type: unknown ICP policy type 'example.shrad'"),
                 e.getMessage());
-        assertTrue(e.getMessage().contains("acl, example.shard, rules, warmup"), e.getMessage());
+        assertTrue(e.getMessage().contains("acl, cache, example.shard, rules, warmup"), e.getMessage());
     }
 
     private static Path writeConfig(String text) throws IOException {
