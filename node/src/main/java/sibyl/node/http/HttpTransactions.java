@@ -144,5 +144,4 @@ final class HttpTransactions extends ChannelDuplexHandler {
         }
         ctx.fireUserEventTriggered(event);
     }
-
 }
