@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sibyl.config.CacheSettings;
@@ -47,6 +48,7 @@ public final class SibylNode implements AutoCloseable {
     private final Resources resources;
     private final HttpProxyServer http;
     private final IcpServer icp;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private SibylNode(String name, Resources resources, HttpProxyServer http, IcpServer icp) {
         this.name = name;
@@ -224,9 +226,15 @@ public final class SibylNode implements AutoCloseable {
         return resources.chain;
     }
 
-    /** Stops answering ICP (no new HIT promises), then HTTP, then releases the cache and threads. */
+    /**
+     * Stops answering ICP (no new HIT promises), then HTTP, then releases the cache and threads.
+     * Closing again does nothing.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         icp.close();
         http.close();
         resources.accessLog.flush();
