@@ -81,10 +81,14 @@ public final class SibylNode implements AutoCloseable {
             if (index != null) {
                 index.close();
             }
-            housekeeping.shutdownNow();
+            // shutdown, not shutdownNow: the index's removal work queued there releases bodies.
+            housekeeping.shutdown();
             try {
-                housekeeping.awaitTermination(2, TimeUnit.SECONDS);
+                if (!housekeeping.awaitTermination(2, TimeUnit.SECONDS)) {
+                    housekeeping.shutdownNow();
+                }
             } catch (InterruptedException e) {
+                housekeeping.shutdownNow();
                 Thread.currentThread().interrupt();
             }
             if (types != null) {

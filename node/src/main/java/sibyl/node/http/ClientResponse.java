@@ -146,7 +146,7 @@ final class ClientResponse {
             Framing.apply(out, request.version(), request.keepAlive(), length, bodilessNow);
             ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, out));
             if (!bodilessNow && length > 0) {
-                ctx.write(entry.body().retainedRange(offset, length));
+                entry.body().writeRange(ctx, offset, length);
             }
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         } finally {

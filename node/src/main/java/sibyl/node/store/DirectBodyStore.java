@@ -4,20 +4,26 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.ChannelOutboundInvoker;
 import io.netty.util.AbstractReferenceCounted;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Bodies in direct (off-heap) memory, in chunks of at most {@link #CHUNK} bytes so that a large
- * body needs no single huge allocation. Serving a range gives a retained slice: the bytes are
- * never copied again, and the heap holds only small buffer objects, not body bytes.
+ * Bodies in direct (off-heap) memory. A body whose length is known up front (Content-Length)
+ * gets one buffer of exactly that size; one of unknown length (chunked) gets buffers that double
+ * from {@link #CHUNK} up to {@link #MAX_CHUNK}, so it needs few. Serving a range writes a
+ * retained slice of each buffer it spans: the bytes are never copied again, and the heap holds
+ * one small object per buffer sent, which for most bodies is one.
  *
  * <p>Memory comes from an unpooled direct allocator and goes back to the system when the last
  * reference to a body is released: a cache evicts in arbitrary order, which would leave a
  * pooled arena fragmented.
  */
 public final class DirectBodyStore implements BodyStore {
-    static final int CHUNK = 256 * 1024;
+    /** The first buffer of a body of unknown length. */
+    static final int CHUNK = 64 * 1024;
+    /** The largest buffer a body of unknown length grows to. */
+    static final int MAX_CHUNK = 16 * 1024 * 1024;
 
     private final ByteBufAllocator allocator;
     private final AtomicLong held = new AtomicLong();
@@ -45,6 +51,7 @@ public final class DirectBodyStore implements BodyStore {
         private ByteBuf current;
         private long written;
         private long remainingHint;
+        private int lastChunk;
 
         Writer(long expectedLength) {
             this.chunks = allocator.compositeDirectBuffer(Integer.MAX_VALUE);
@@ -61,8 +68,8 @@ public final class DirectBodyStore implements BodyStore {
             while (left > 0) {
                 if (current == null || !current.isWritable()) {
                     addCurrent();
-                    long wanted = remainingHint > 0 ? Math.min(remainingHint, CHUNK) : Math.min(Math.max(left, 4096), CHUNK);
-                    current = allocator.directBuffer((int) wanted, (int) wanted);
+                    int wanted = nextChunkSize(left);
+                    current = allocator.directBuffer(wanted, wanted);
                 }
                 int n = Math.min(left, current.writableBytes());
                 current.writeBytes(chunk, index, n);
@@ -72,6 +79,18 @@ public final class DirectBodyStore implements BodyStore {
                 remainingHint = Math.max(0, remainingHint - n);
                 held.addAndGet(n);
             }
+        }
+
+        /**
+         * The whole rest when the length is known. Otherwise the first piece's size (at least 4 KiB,
+         * at most {@link #CHUNK}), so a small body wastes little, then double the last buffer.
+         */
+        private int nextChunkSize(int left) {
+            if (remainingHint > 0) {
+                return (int) Math.min(remainingHint, Integer.MAX_VALUE - 8);
+            }
+            lastChunk = lastChunk == 0 ? Math.min(Math.max(left, 4096), CHUNK) : Math.min(MAX_CHUNK, Math.max(CHUNK, lastChunk * 2));
+            return lastChunk;
         }
 
         private void addCurrent() {
@@ -123,12 +142,17 @@ public final class DirectBodyStore implements BodyStore {
         }
 
         @Override
-        public Object retainedRange(long offset, long length) {
+        public void writeRange(ChannelOutboundInvoker out, long offset, long length) {
             if (offset < 0 || length < 0 || offset + length > this.length) {
                 throw new IndexOutOfBoundsException("range " + offset + "+" + length + " of a " + this.length + "-byte body");
             }
-            // The slice holds a reference to the content; this body's own count stays as it is.
-            return content.retainedSlice((int) offset, (int) length);
+            // A slice per buffer, not one slice of the composite: the epoll transport adds a buffer to
+            // its iovec array by memory address, while a composite would build NIO buffers for every
+            // remaining one on each writev (heap garbage growing with the square of the body). No
+            // promise per slice: a failed write closes the connection, which the caller hears of.
+            for (ByteBuf chunk : content.decompose((int) offset, (int) length)) {
+                out.write(chunk.retain(), out.voidPromise());
+            }
         }
 
         @Override

@@ -1,5 +1,6 @@
 package sibyl.node.store;
 
+import io.netty.channel.ChannelOutboundInvoker;
 import io.netty.util.ReferenceCounted;
 
 /**
@@ -13,14 +14,14 @@ public interface StoredBody extends ReferenceCounted {
     long length();
 
     /**
-     * A message Netty can write (a {@link io.netty.buffer.ByteBuf} or a
-     * {@link io.netty.channel.FileRegion}) carrying bytes {@code [offset, offset + length)} of
-     * the body. It holds its own reference to the body's memory, released when the write
-     * completes or fails; the caller writes it exactly once.
+     * Writes bytes {@code [offset, offset + length)} of the body to {@code out}, without flushing,
+     * as one or more messages Netty's transports take as they are ({@link io.netty.buffer.ByteBuf}s
+     * or {@link io.netty.channel.FileRegion}s). Each holds its own reference to the body's memory,
+     * released when its write completes or fails, so the body may be dropped while they are sent.
      *
      * @throws IndexOutOfBoundsException if the range is not within the body
      */
-    Object retainedRange(long offset, long length);
+    void writeRange(ChannelOutboundInvoker out, long offset, long length);
 
     @Override
     StoredBody retain();

@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static sibyl.node.cache.FreshnessTest.headers;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.time.Duration;
@@ -21,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import sibyl.node.store.BodyWriter;
 import sibyl.node.store.DirectBodyStore;
+import sibyl.node.store.PendingTransfer;
 import sibyl.node.store.StoredBody;
 
 class CacheIndexTest {
@@ -116,7 +115,8 @@ class CacheIndexTest {
         index = new CacheIndex(200_000, 100_000, SAME_THREAD);
         byte[] bytes = store("http://example.com/served", VaryKey.NONE, 90_000);
         CacheEntry serving = index.lookup("http://example.com/served", headers());
-        ByteBuf transfer = (ByteBuf) serving.body().retainedRange(0, serving.body().length());
+        PendingTransfer transfer = PendingTransfer.of(serving.body(), 0, serving.body().length());
+        serving.body().release();
 
         for (int i = 0; i < 20; i++) {
             store("http://example.com/filler/" + i, VaryKey.NONE, 90_000);
@@ -124,9 +124,7 @@ class CacheIndexTest {
         index.cleanUp();
         assertTrue(index.peek("http://example.com/served").isEmpty(), "evicted");
 
-        assertTrue(Arrays.equals(bytes, ByteBufUtil.getBytes(transfer)), "the transfer reads every byte intact");
-        serving.body().release();
-        transfer.release();
+        assertTrue(Arrays.equals(bytes, transfer.complete()), "the transfer reads every byte intact");
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -40,7 +39,7 @@ class DirectBodyStoreTest {
         int from = DirectBodyStore.CHUNK - 5;
         byte[] expected = java.util.Arrays.copyOfRange(bytes, from, from + 100_000);
         assertArrayEquals(expected, read(body, from, 100_000));
-        assertThrows(IndexOutOfBoundsException.class, () -> body.retainedRange(bytes.length - 1, 2));
+        assertThrows(IndexOutOfBoundsException.class, () -> PendingTransfer.of(body, bytes.length - 1, 2));
         body.release();
     }
 
@@ -48,13 +47,12 @@ class DirectBodyStoreTest {
     void aRangeBeingWrittenOutlivesTheBodysLastReference() {
         byte[] bytes = random(100_000);
         StoredBody body = stored(bytes);
-        ByteBuf inFlight = (ByteBuf) body.retainedRange(0, bytes.length);
+        PendingTransfer inFlight = PendingTransfer.of(body, 0, bytes.length);
 
         body.release(); // evicted while it is being sent
 
         assertEquals(0, body.refCnt());
-        assertArrayEquals(bytes, ByteBufUtil.getBytes(inFlight), "the transfer still reads every byte");
-        inFlight.release();
+        assertArrayEquals(bytes, inFlight.complete(), "the transfer still reads every byte");
     }
 
     @Test
@@ -95,12 +93,7 @@ class DirectBodyStoreTest {
     }
 
     private static byte[] read(StoredBody body, long offset, int length) {
-        ByteBuf range = (ByteBuf) body.retainedRange(offset, length);
-        try {
-            return ByteBufUtil.getBytes(range);
-        } finally {
-            range.release();
-        }
+        return PendingTransfer.of(body, offset, length).complete();
     }
 
     private static byte[] random(int size) {
