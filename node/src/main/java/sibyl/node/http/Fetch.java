@@ -248,6 +248,9 @@ final class Fetch implements OriginListener {
                 body.release();
                 outcome = Outcome.STORED;
             }
+            // Closed to joiners before the client sees the end: a request it sends next must not
+            // join a fetch that has already delivered (it would be answered by an older response).
+            List<Waiter> woken = last ? close() : List.of();
             if (leader != null && bytes.isReadable() && !leader.content(bytes.retain()) && !last) {
                 paused = true;
                 exchange.pause();
@@ -256,7 +259,7 @@ final class Fetch implements OriginListener {
                 if (leader != null) {
                     leader.end();
                 }
-                complete(outcome);
+                finish(woken, outcome);
             }
         } finally {
             content.release();
@@ -274,12 +277,13 @@ final class Fetch implements OriginListener {
                 cache.heuristics());
         CacheEntry entry = new CacheEntry(key, stale.variantKey(), stale.status(), merged, refreshed, stale.body());
         cache.index().store(entry, VaryKey.fields(merged));
+        List<Waiter> woken = close();
         if (leader != null) {
             stale.body().retain();
             leader.request().transaction().hierarchy = hierarchy;
             leader.serve(entry, LogCode.TCP_REFRESH_UNMODIFIED);
         }
-        complete(Outcome.STORED);
+        finish(woken, Outcome.STORED);
     }
 
     @Override
@@ -339,25 +343,28 @@ final class Fetch implements OriginListener {
 
     /** Nothing will be stored: nobody else may wait, and those who did go their own way. */
     private void releaseWaiters() {
-        List<Waiter> woken;
-        synchronized (this) {
-            closed = true;
-            woken = List.copyOf(waiters);
-            waiters.clear();
-        }
-        cache.fetches().remove(this);
-        woken.forEach(waiter -> waiter.wake(Outcome.UNSTORED));
+        close().forEach(waiter -> waiter.wake(Outcome.UNSTORED));
     }
 
     private void complete(Outcome outcome) {
-        finished = true;
-        List<Waiter> woken;
+        finish(close(), outcome);
+    }
+
+    /** No one may join any more; returns those who did. */
+    private List<Waiter> close() {
+        List<Waiter> joined;
         synchronized (this) {
             closed = true;
-            woken = List.copyOf(waiters);
+            joined = List.copyOf(waiters);
             waiters.clear();
         }
         cache.fetches().remove(this);
+        return joined;
+    }
+
+    /** Announces the outcome to {@code woken} and lets go of the stale entry. */
+    private void finish(List<Waiter> woken, Outcome outcome) {
+        finished = true;
         if (stale != null) {
             stale.body().release();
             stale = null;
