@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.time.Clock;
@@ -51,7 +52,7 @@ final class ClientResponse {
     void head(HttpResponseStatus status, HttpHeaders headers, long contentLength, LogCode code, String hierarchy) {
         HttpHeaders out = headers.copy();
         bodiless = HttpMethod.HEAD.equals(request.method()) || status.code() == 204 || status.code() == 304
-                || status.codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL;
+                || status.codeClass() == HttpStatusClass.INFORMATIONAL;
         via.add(out, HttpVersion.HTTP_1_1);
         via.xCache(out, false);
         Framing.apply(out, request.version(), request.keepAlive(), contentLength, bodiless);
