@@ -28,7 +28,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.net.SocketException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -150,9 +149,8 @@ public final class HttpProxyServer implements AutoCloseable {
             }
             String where = (address.getAddress() != null && address.getAddress().getAddress().length == 16
                     ? "[" + address.getHostString() + "]" : address.getHostString()) + ":" + address.getPort();
-            BindException bind = new BindException("HTTP address " + where + ": " + (e instanceof SocketException
-                    || e.getCause() instanceof SocketException || e instanceof java.io.IOException
-                    ? e.getMessage() : e.toString()));
+            BindException bind = new BindException("HTTP address " + where + ": "
+                    + (e.getMessage() != null ? e.getMessage() : e.toString()));
             bind.initCause(e);
             throw bind;
         }

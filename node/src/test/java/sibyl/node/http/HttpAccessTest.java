@@ -49,6 +49,16 @@ class HttpAccessTest {
     }
 
     @Test
+    void aTakenHttpAddressStopsStartNamingTheSettingAndTheAddress() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            java.net.BindException e = org.junit.jupiter.api.Assertions.assertThrows(java.net.BindException.class,
+                    () -> TestNode.start(directory, "http.listen = [\"127.0.0.1:" + taken.getLocalPort() + "\"]\n"));
+            assertTrue(e.getMessage().startsWith("http.listen: HTTP address 127.0.0.1:" + taken.getLocalPort() + ": "),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void acceleratedSitesAreServedToAnyone() throws Exception {
         HttpConnection.Response response = node.send("GET /page HTTP/1.1\nHost: www.example.test\n\n");
 
