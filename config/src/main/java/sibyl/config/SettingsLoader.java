@@ -82,7 +82,7 @@ public final class SettingsLoader {
                 new IcpSettings(
                         listen(config, "icp.listen"),
                         nonNegativeInt(config, "icp.threads"),
-                        bytesAsInt(config, "icp.receive-buffer"),
+                        (int) bytes(config, "icp.receive-buffer", 0, Integer.MAX_VALUE),
                         bool(config, "icp.native-transport"),
                         Path.of(string(config, "icp.plugins")),
                         policies(config)),
@@ -188,7 +188,7 @@ public final class SettingsLoader {
         } catch (ConfigException.BadValue | ConfigException.WrongType e) {
             String text = String.valueOf(config.getValue(key).unwrapped()).strip();
             throw bad(key, config.getValue(key), text.startsWith("-") ? "must not be negative"
-                    : "expected a size such as 64m or 65536");
+                    : "expected a size such as 4m or 65536");
         }
         if (bytes < min || bytes > max) {
             throw bad(key, config.getValue(key), "must be within " + min + ".." + max + " bytes");
@@ -281,20 +281,6 @@ public final class SettingsLoader {
         return number;
     }
 
-    private static int bytesAsInt(Config config, String key) {
-        long bytes;
-        try {
-            bytes = config.getBytes(key);
-        } catch (ConfigException.BadValue | ConfigException.WrongType e) {
-            String text = String.valueOf(config.getValue(key).unwrapped()).strip();
-            throw bad(key, config.getValue(key), text.startsWith("-") ? "must not be negative"
-                    : "expected a size such as 4m or 65536");
-        }
-        if (bytes < 0 || bytes > Integer.MAX_VALUE) {
-            throw bad(key, config.getValue(key), "must be within 0..2g");
-        }
-        return (int) bytes;
-    }
 
     /** "icp.threads = -1 (/etc/sibyl.conf: 12): must not be negative" */
     static SettingsException bad(String key, ConfigValue value, String why) {

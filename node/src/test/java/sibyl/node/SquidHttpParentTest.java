@@ -9,11 +9,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,7 +46,7 @@ import sibyl.icp.wire.IcpOpcode;
  */
 class SquidHttpParentTest {
     private static final String NODE_NAME = "sibyl-a";
-    private static final InetAddress SQUID_ICP = loopback(2);
+    private static final InetAddress SQUID_ICP = SquidProcess.loopback(2);
 
     @TempDir
     static Path directory;
@@ -85,27 +83,11 @@ class SquidHttpParentTest {
                 .connectTimeout(Duration.ofSeconds(5))
                 .build();
 
-        squid = SquidProcess.start(directory, freeTcpPort(), List.of(
-                "icp_port " + freeUdpPort(SQUID_ICP),
-                "udp_incoming_address " + SQUID_ICP.getHostAddress(),
+        squid = SquidProcess.startRoutingByIcp(directory, SQUID_ICP, List.of(
                 "cache_peer 127.0.0.1 parent " + node.httpAddresses().get(0).getPort() + " "
                         + node.icpAddresses().get(0).getPort() + " no-digest",
                 // Squid stores nothing: a HIT can only be the node's.
-                "cache deny all",
-                // A fixed ICP timeout instead of Squid's dynamic one (twice the parent's average
-                // round trip, at least 5 ms), which a busy machine misses now and then: this test
-                // is about what the node answers, SquidParentTest about how fast. Squid moves on
-                // as soon as the node's reply is in.
-                "icp_query_timeout 2000",
-                "prefer_direct off",
-                "nonhierarchical_direct off",
-                // Keep Squid from going direct to the loopback origin because it measured it close.
-                "pinger_enable off",
-                "netdb_filename none",
-                "minimum_direct_rtt 0",
-                // Squid 5.7 logs the hierarchy code a reused parent connection was opened with:
-                // without persistent parent connections each log line shows its request's choice.
-                "server_persistent_connections off"));
+                "cache deny all"));
         throughSquid = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .proxy(ProxySelector.of(squid.httpAddress()))
@@ -246,23 +228,4 @@ class SquidHttpParentTest {
         return "http://127.0.0.1:" + origin.getAddress().getPort() + path;
     }
 
-    private static int freeTcpPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static int freeUdpPort(InetAddress address) throws IOException {
-        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(address, 0))) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static InetAddress loopback(int last) {
-        try {
-            return InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) last});
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,19 +32,17 @@ import sibyl.config.SettingsLoader;
  * hierarchy codes of its access.log show. The parents' HTTP side is a plain test server whose
  * body says which parent Squid chose ({@link SquidHttpParentTest} has the node serve HTTP too).
  *
- * <p>Squid waits for ICP replies a fixed 2 s here instead of its dynamic timeout (twice the
- * peers' average round trip, at least 5 ms), which a loaded two-core machine misses now and then:
- * how fast the node answers is measured by bench/icp.sh, not asserted by a test. Squid moves on
- * as soon as every peer has replied.
+ * <p>Squid waits a fixed ICP timeout ({@link SquidProcess#startRoutingByIcp}): how fast the node
+ * answers is measured by bench/icp.sh, not asserted by a test.
  *
  * <p>Node A (127.0.0.1) answers from a rule file: HIT for /hit/, MISS_NOFETCH for /nofetch/, MISS
  * otherwise. Node B (127.0.0.3) answers MISS to everything. Squid ignores ICP replies from the
  * address of its own ICP socket, so Squid's ICP side is on 127.0.0.2.
  */
 class SquidParentTest {
-    private static final InetAddress NODE_A = loopback(1);
-    private static final InetAddress SQUID_ICP = loopback(2);
-    private static final InetAddress NODE_B = loopback(3);
+    private static final InetAddress NODE_A = SquidProcess.loopback(1);
+    private static final InetAddress SQUID_ICP = SquidProcess.loopback(2);
+    private static final InetAddress NODE_B = SquidProcess.loopback(3);
 
     @TempDir
     static Path directory;
@@ -81,21 +77,9 @@ class SquidParentTest {
         });
         nodeB = startNode("node-b.conf", "icp.listen = [\"127.0.0.3:0\"]\nhttp.listen = [\"127.0.0.3:0\"]\n");
 
-        squid = SquidProcess.start(directory, freeTcpPort(), List.of(
-                "icp_port " + freeUdpPort(SQUID_ICP),
-                "udp_incoming_address " + SQUID_ICP.getHostAddress(),
+        squid = SquidProcess.startRoutingByIcp(directory, SQUID_ICP, List.of(
                 "cache_peer 127.0.0.1 parent " + parentA.port() + " " + nodeA.icpAddresses().get(0).getPort() + " no-digest",
-                "cache_peer 127.0.0.3 parent " + parentB.port() + " " + nodeB.icpAddresses().get(0).getPort() + " no-digest",
-                "icp_query_timeout 2000",
-                "prefer_direct off",
-                "nonhierarchical_direct off",
-                // Keep Squid from going direct to the loopback origin because it measured it close.
-                "pinger_enable off",
-                "netdb_filename none",
-                "minimum_direct_rtt 0",
-                // Squid 5.7 logs the hierarchy code a reused parent connection was opened with:
-                // without persistent parent connections each log line shows its request's choice.
-                "server_persistent_connections off"));
+                "cache_peer 127.0.0.3 parent " + parentB.port() + " " + nodeB.icpAddresses().get(0).getPort() + " no-digest"));
         client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .proxy(ProxySelector.of(squid.httpAddress()))
@@ -203,23 +187,4 @@ class SquidParentTest {
         return "http://127.0.0.1:" + origin.port() + path;
     }
 
-    private static int freeTcpPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static int freeUdpPort(InetAddress address) throws IOException {
-        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(address, 0))) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static InetAddress loopback(int last) {
-        try {
-            return InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) last});
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

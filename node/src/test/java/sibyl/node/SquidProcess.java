@@ -3,12 +3,16 @@ package sibyl.node;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -27,6 +31,55 @@ final class SquidProcess implements AutoCloseable {
         this.directory = directory;
         this.process = process;
         this.httpPort = httpPort;
+    }
+
+    /**
+     * Starts a Squid that routes by its peers' ICP answers: its ICP side on {@code icpAddress}
+     * (Squid ignores replies from the address of its own ICP socket, so not the peers' address),
+     * {@code peerDirectives} ({@code cache_peer} lines and the like) added, and ports picked.
+     */
+    static SquidProcess startRoutingByIcp(Path directory, InetAddress icpAddress, List<String> peerDirectives)
+            throws IOException {
+        List<String> directives = new ArrayList<>(List.of(
+                "icp_port " + freeUdpPort(icpAddress),
+                "udp_incoming_address " + icpAddress.getHostAddress(),
+                // A fixed ICP timeout instead of Squid's dynamic one (twice the peers' average round
+                // trip, at least 5 ms), which a loaded two-core machine misses now and then: how fast
+                // the node answers is measured by bench/icp.sh, not asserted by tests. Squid moves on
+                // as soon as every peer has replied.
+                "icp_query_timeout 2000",
+                "prefer_direct off",
+                "nonhierarchical_direct off",
+                // Keep Squid from going direct to the loopback origin because it measured it close.
+                "pinger_enable off",
+                "netdb_filename none",
+                "minimum_direct_rtt 0",
+                // Squid 5.7 logs the hierarchy code a reused parent connection was opened with:
+                // without persistent parent connections each log line shows its request's choice.
+                "server_persistent_connections off"));
+        directives.addAll(peerDirectives);
+        return start(directory, freeTcpPort(), directives);
+    }
+
+    /** 127.0.0.{@code last}: Linux answers on all of 127/8. */
+    static InetAddress loopback(int last) {
+        try {
+            return InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) last});
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int freeTcpPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static int freeUdpPort(InetAddress address) throws IOException {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(address, 0))) {
+            return socket.getLocalPort();
+        }
     }
 
     static boolean installed() {

@@ -79,7 +79,7 @@ final class Admission extends SimpleChannelInboundHandler<ProxyRequest> {
         ctx.fireChannelRead(request.admitted(origin, storable));
     }
 
-    private static boolean allowed(List<Cidr> blocks, InetAddress client) {
+    static boolean allowed(List<Cidr> blocks, InetAddress client) {
         for (Cidr block : blocks) {
             if (block.contains(client)) {
                 return true;
@@ -90,24 +90,26 @@ final class Admission extends SimpleChannelInboundHandler<ProxyRequest> {
 
     /** host[:port] of an http URL, resolved when the origin client connects. */
     private static InetSocketAddress originOf(String authority) {
-        int portStart = authority.startsWith("[") ? authority.indexOf(']') + 1 : authority.indexOf(':');
-        if (portStart < 0 || portStart >= authority.length()) {
-            return InetSocketAddress.createUnresolved(unbracket(authority), 80);
-        }
-        String host = authority.substring(0, portStart);
-        String port = authority.substring(portStart + 1);
-        return InetSocketAddress.createUnresolved(unbracket(host), port.isEmpty() ? 80 : Integer.parseInt(port));
+        int portStart = portStart(authority);
+        String port = portStart < authority.length() ? authority.substring(portStart + 1) : "";
+        return InetSocketAddress.createUnresolved(unbracket(authority.substring(0, portStart)),
+                port.isEmpty() ? 80 : Integer.parseInt(port));
+    }
+
+    private InetSocketAddress accelerated(String authority) {
+        InetSocketAddress origin = accelerate.get(authority.substring(0, portStart(authority)));
+        return origin != null ? origin : accelerate.get("*");
+    }
+
+    /** Where ":port" starts in host[:port] (checked by the guard), or its length when there is none. */
+    private static int portStart(String authority) {
+        int hostEnd = authority.startsWith("[") ? authority.indexOf(']') + 1 : 0;
+        int colon = authority.indexOf(':', hostEnd);
+        return colon < 0 ? authority.length() : colon;
     }
 
     private static String unbracket(String host) {
         return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    }
-
-    private InetSocketAddress accelerated(String authority) {
-        int portStart = authority.startsWith("[") ? authority.indexOf(']') + 1 : authority.indexOf(':');
-        String host = portStart < 0 || portStart >= authority.length() ? authority : authority.substring(0, portStart);
-        InetSocketAddress origin = accelerate.get(host);
-        return origin != null ? origin : accelerate.get("*");
     }
 
     private void deny(ChannelHandlerContext ctx, ProxyRequest request, HttpResponseStatus status, String detail) {

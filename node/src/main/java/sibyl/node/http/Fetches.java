@@ -24,8 +24,4 @@ final class Fetches {
     void remove(Fetch fetch) {
         inFlight.remove(fetch.key(), fetch);
     }
-
-    int size() {
-        return inFlight.size();
-    }
 }

@@ -47,7 +47,7 @@ final class InternalPages extends SimpleChannelInboundHandler<ProxyRequest> {
 
     private void manager(ChannelHandlerContext ctx, ProxyRequest request, String page) {
         InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
-        if (managers.stream().noneMatch(block -> block.contains(client.getAddress()))) {
+        if (!Admission.allowed(managers, client.getAddress())) {
             request.transaction().code = LogCode.TCP_DENIED;
             answer(ctx, request, HttpResponseStatus.FORBIDDEN, "the cache manager is not open to "
                     + client.getAddress().getHostAddress() + " (http.purge-allow)");

@@ -13,12 +13,19 @@ final class Via {
     private final String node;
     private final String hit;
     private final String miss;
+    /** This node's Via element for HTTP/1.1, made once: every response carries it. */
+    private final String http11;
 
     /** @param node the node's name: its received-by in Via, and the "from" of X-Cache */
     Via(String node) {
         this.node = node;
         this.hit = "HIT from " + node;
         this.miss = "MISS from " + node;
+        this.http11 = element(HttpVersion.HTTP_1_1);
+    }
+
+    private String element(HttpVersion version) {
+        return version.majorVersion() + "." + version.minorVersion() + " " + node + " (sibyl)";
     }
 
     String node() {
@@ -27,7 +34,7 @@ final class Via {
 
     /** Appends this node to the message's Via, for a message received as {@code version}. */
     void add(HttpHeaders headers, HttpVersion version) {
-        String element = version.majorVersion() + "." + version.minorVersion() + " " + node + " (sibyl)";
+        String element = version.equals(HttpVersion.HTTP_1_1) ? http11 : element(version);
         String existing = headers.get(HttpHeaderNames.VIA);
         headers.set("Via", existing == null ? element : existing + ", " + element);
     }

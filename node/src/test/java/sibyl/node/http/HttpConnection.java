@@ -30,16 +30,6 @@ final class HttpConnection implements AutoCloseable {
             return null;
         }
 
-        List<String> all(String name) {
-            List<String> values = new ArrayList<>();
-            for (String[] header : headers) {
-                if (header[0].equalsIgnoreCase(name)) {
-                    values.add(header[1]);
-                }
-            }
-            return values;
-        }
-
         String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
@@ -66,11 +56,6 @@ final class HttpConnection implements AutoCloseable {
     /** Writes raw request text, \n written as CRLF. */
     void write(String request) throws IOException {
         out.write(request.replace("\r\n", "\n").replace("\n", "\r\n").getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-    }
-
-    void writeBytes(byte[] bytes) throws IOException {
-        out.write(bytes);
         out.flush();
     }
 
@@ -135,10 +120,6 @@ final class HttpConnection implements AutoCloseable {
             bytes.write(c);
         }
         return bytes.size() == 0 ? null : bytes.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    void soTimeout(int millis) throws IOException {
-        socket.setSoTimeout(millis);
     }
 
     @Override
