@@ -21,6 +21,12 @@ public interface LinuxCalls {
 
     @ssize_t long write(int fd, Pointer buffer, @size_t long count);
 
+    @ssize_t long read(int fd, Pointer buffer, @size_t long count);
+
+    int open(String path, int flags);
+
+    long sysconf(int name);
+
     int close(int fd);
 
     /** {@code struct rlimit} is two {@code rlim_t} (unsigned long): current, then maximum. */

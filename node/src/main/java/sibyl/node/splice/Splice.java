@@ -1,5 +1,8 @@
 package sibyl.node.splice;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import jnr.ffi.LastError;
@@ -29,11 +32,13 @@ public final class Splice {
     /** More data follows: set it on every piece of a response but the last (else ~200 ms of delay). */
     public static final int SPLICE_F_MORE = 4;
 
+    private static final int O_WRONLY = 1;
     private static final int O_NONBLOCK = 0x800;
     private static final int O_CLOEXEC = 0x80000;
     private static final int F_SETPIPE_SZ = 1031;
     private static final int F_GETPIPE_SZ = 1032;
     private static final int RLIMIT_NOFILE = 7;
+    private static final int SC_PAGESIZE = 30;
     private static final int EAGAIN = 11;
     private static final int EINTR = 4;
 
@@ -114,6 +119,23 @@ public final class Splice {
         return result("write", calls.write(fd, Pointer.wrap(runtime, address), length));
     }
 
+    /** Reads up to {@code length} bytes into native {@code address}; returns what was read, 0 at the end, or {@link #AGAIN}. */
+    public long read(int fd, long address, long length) throws SpliceException {
+        return result("read", calls.read(fd, Pointer.wrap(runtime, address), length));
+    }
+
+    /**
+     * Opens /dev/null for writing: splicing a pipe into it drops bytes without copying them (the
+     * head of a stored piece a range does not want, what a transfer cut short left behind).
+     */
+    public int openDevNull() throws SpliceException {
+        int fd = calls.open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (fd < 0) {
+            throw failure("open(/dev/null)");
+        }
+        return fd;
+    }
+
     /** Closes both ends; a pipe is closed exactly once, by its owner. */
     public void close(Pipe pipe) throws SpliceException {
         close(pipe.readFd());
@@ -137,6 +159,46 @@ public final class Splice {
             throw failure("getrlimit(RLIMIT_NOFILE)");
         }
         return limits[0];
+    }
+
+    /**
+     * What the kernel lets this process have in pipes: pipe-max-size, pipe-user-pages-soft (read
+     * from /proc/sys/fs), the page size and RLIMIT_NOFILE.
+     */
+    public PipeLimits limits() throws SpliceException {
+        long pageSize = calls.sysconf(SC_PAGESIZE);
+        if (pageSize <= 0) {
+            throw failure("sysconf(_SC_PAGESIZE)");
+        }
+        return new PipeLimits(procValue("pipe-max-size", 1 << 20), procValue("pipe-user-pages-soft", 16384),
+                (int) pageSize, openFileLimit(), exemptFromPipeLimits());
+    }
+
+    /** CAP_SYS_RESOURCE (24) or CAP_SYS_ADMIN (21) in the effective set: what pipe_is_unprivileged_user() checks. */
+    private static boolean exemptFromPipeLimits() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    long capabilities = Long.parseUnsignedLong(line.substring(7).strip(), 16);
+                    return (capabilities & (1L << 24 | 1L << 21)) != 0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("cannot read capabilities from /proc/self/status: {}", e.toString());
+        }
+        return false;
+    }
+
+    /** A /proc/sys/fs value, or the kernel's default when it cannot be read (logged). */
+    private static long procValue(String name, long kernelDefault) {
+        Path path = Path.of("/proc/sys/fs", name);
+        try {
+            // readAllLines, not readString: procfs reports a size of 0 and readString came back with "1".
+            return Long.parseLong(Files.readAllLines(path).get(0).strip());
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot read {} ({}): assuming Linux's default {}", path, e.toString(), kernelDefault);
+            return kernelDefault;
+        }
     }
 
     private long result(String call, long result) throws SpliceException {

@@ -23,7 +23,7 @@ public class SpliceException extends IOException {
     private final int errno;
 
     SpliceException(String call, int errno, String why) {
-        super(call + ": " + why + " (errno " + errno + ")");
+        super(call + ": " + why + (errno == 0 ? "" : " (errno " + errno + ")"));
         this.call = call;
         this.errno = errno;
     }
@@ -49,6 +49,15 @@ public class SpliceException extends IOException {
 
     public int errno() {
         return errno;
+    }
+
+    /** The kernel gave less than asked without an error: a smaller pipe, a short write into an empty one. */
+    public static final class Shortfall extends SpliceException {
+        private static final long serialVersionUID = 1L;
+
+        public Shortfall(String call) {
+            super(call, 0, "the kernel gave less than asked");
+        }
     }
 
     /** EBADF: the descriptor was closed; a bug in who owns it, never something to retry. */
