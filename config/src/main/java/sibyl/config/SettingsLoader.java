@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import sibyl.icp.policy.builtin.Cidr;
 
@@ -103,12 +104,43 @@ public final class SettingsLoader {
                         positiveDuration(config, "http.idle-timeout")),
                 new CacheSettings(
                         bytes(config, "cache.memory", 1 << 20, Long.MAX_VALUE),
-                        bytes(config, "cache.max-object-size", 0, Integer.MAX_VALUE)),
+                        bytes(config, "cache.max-object-size", 0, Integer.MAX_VALUE),
+                        pipe(config)),
                 new OriginSettings(
                         positiveDuration(config, "origin.connect-timeout"),
                         positiveDuration(config, "origin.read-timeout"),
                         positiveInt(config, "origin.max-connections"),
                         positiveDuration(config, "origin.acquire-timeout")));
+    }
+
+    private static PipeSettings pipe(Config config) {
+        long min = bytes(config, "cache.pipe.min-object-size", 0, Integer.MAX_VALUE);
+        long max = bytes(config, "cache.pipe.max-object-size", 0, Integer.MAX_VALUE);
+        if (max < min) {
+            throw bad("cache.pipe.max-object-size", config.getValue("cache.pipe.max-object-size"),
+                    "must not be below cache.pipe.min-object-size (" + min + " bytes)");
+        }
+        long size = bytes(config, "cache.pipe.size", 4096, 1L << 30);
+        if (Long.bitCount(size) != 1) {
+            throw bad("cache.pipe.size", config.getValue("cache.pipe.size"),
+                    "must be a power of two (the kernel sizes pipes in powers of two of pages), such as 256k or 1m");
+        }
+        return new PipeSettings(
+                bool(config, "cache.pipe.enabled"),
+                min,
+                max,
+                auto(config, "cache.pipe.memory") ? OptionalLong.empty()
+                        : OptionalLong.of(bytes(config, "cache.pipe.memory", 0, Long.MAX_VALUE)),
+                (int) size,
+                positiveInt(config, "cache.pipe.transfers"),
+                auto(config, "cache.pipe.descriptors") ? OptionalLong.empty()
+                        : OptionalLong.of(positiveInt(config, "cache.pipe.descriptors")));
+    }
+
+    /** Whether {@code key} is the word "auto": a value the node works out from the machine. */
+    private static boolean auto(Config config, String key) {
+        ConfigValue value = config.getValue(key);
+        return value.valueType() == ConfigValueType.STRING && "auto".equals(((String) value.unwrapped()).strip());
     }
 
     private static List<Cidr> cidrs(Config config, String key) {

@@ -253,6 +253,40 @@ class SettingsLoaderTest {
         assertMessage("http.acess-log", "unknown setting", "http.acess-log = /tmp/a\n");
     }
 
+    @Test
+    void thePipeStoreDefaultsToAutoLimits() {
+        PipeSettings pipe = SettingsLoader.defaults().cache().pipe();
+
+        assertTrue(pipe.enabled());
+        assertEquals(java.util.OptionalLong.empty(), pipe.memoryBytes(), "auto");
+        assertEquals(java.util.OptionalLong.empty(), pipe.descriptors(), "auto");
+        assertTrue(pipe.minObjectBytes() <= pipe.maxObjectBytes());
+        assertEquals(1, Integer.bitCount(pipe.pipeBytes()));
+    }
+
+    @Test
+    void pipeSettingsComeFromFilesAndVariables() throws IOException {
+        Path file = write("""
+                cache.pipe { min-object-size = 4k, max-object-size = 8m, memory = 16m, descriptors = 500 }
+                """);
+
+        PipeSettings pipe = SettingsLoader.load(file, Map.of("SIBYL_CACHE_PIPE_SIZE", "1m",
+                "SIBYL_CACHE_PIPE_TRANSFERS", "8")).cache().pipe();
+
+        assertEquals(new PipeSettings(true, 4096, 8L << 20, java.util.OptionalLong.of(16L << 20), 1 << 20, 8,
+                java.util.OptionalLong.of(500)), pipe);
+    }
+
+    @Test
+    void badPipeSettingsNameTheKeyAndTheFile() throws IOException {
+        assertMessage("cache.pipe.size = \"300k\"", "power of two", "cache.pipe.size = 300k\n");
+        assertMessage("cache.pipe.max-object-size = \"1k\"", "must not be below cache.pipe.min-object-size",
+                "cache.pipe { min-object-size = 4k, max-object-size = 1k }\n");
+        assertMessage("cache.pipe.memory = \"some\"", "expected a size", "cache.pipe.memory = some\n");
+        assertMessage("cache.pipe.transfers = 0", "at least 1", "cache.pipe.transfers = 0\n");
+        assertMessage("cache.pipe.descriptors = \"many\"", "expected", "cache.pipe.descriptors = many\n");
+    }
+
     private void assertMessage(String start, String why, String content) throws IOException {
         Path file = write(content);
         SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(file, Map.of()));
