@@ -32,8 +32,7 @@ import sibyl.node.http.AccessLog;
 import sibyl.node.http.HttpProxyServer;
 import sibyl.node.http.HttpStats;
 import sibyl.node.http.UrlRules;
-import sibyl.node.store.BodyStore;
-import sibyl.node.store.DirectBodyStore;
+import sibyl.node.store.PlacedBodyStore;
 
 /**
  * A running node: the cache index and body store, the HTTP proxy serving from them, and the ICP
@@ -66,7 +65,7 @@ public final class SibylNode implements AutoCloseable {
         });
         final PolicyChain chain = new PolicyChain();
         CacheIndex index;
-        BodyStore store;
+        PlacedBodyStore store;
         PolicyTypes types;
         UrlRules drop = UrlRules.NONE;
         UrlRules nocache = UrlRules.NONE;
@@ -90,6 +89,9 @@ public final class SibylNode implements AutoCloseable {
             } catch (InterruptedException e) {
                 housekeeping.shutdownNow();
                 Thread.currentThread().interrupt();
+            }
+            if (store != null) {
+                store.close(); // scratch pipes; stored bodies closed their pipes as the index let go
             }
             if (types != null) {
                 types.close();
@@ -118,7 +120,7 @@ public final class SibylNode implements AutoCloseable {
             Clock clock = Clock.systemUTC();
             resources.index = new CacheIndex(settings.cache().memoryBytes(), settings.cache().maxObjectBytes(),
                     resources.housekeeping);
-            resources.store = new DirectBodyStore();
+            resources.store = PlacedBodyStore.open(settings.cache(), HttpProxyServer.usesEpoll(httpSettings));
             resources.types = PolicyTypes.discover(icpSettings.pluginDirectory(),
                     List.of(new CachePolicyProvider(resources.index, clock)));
             for (PolicySettings policy : icpSettings.policies()) {

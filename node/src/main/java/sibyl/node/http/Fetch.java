@@ -235,8 +235,10 @@ final class Fetch implements OriginListener {
                     log.debug("{}: not stored (body grew past cache.max-object-size)", key);
                     abandon();
                     releaseWaiters();
-                } else {
-                    writer.write(bytes);
+                } else if (!writer.write(bytes)) {
+                    log.debug("{}: not stored (the body store could not keep it)", key);
+                    writer = null; // it abandoned the body itself
+                    releaseWaiters();
                 }
             }
             Outcome outcome = Outcome.UNSTORED;

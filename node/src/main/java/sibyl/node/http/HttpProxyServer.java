@@ -66,6 +66,11 @@ public final class HttpProxyServer implements AutoCloseable {
         this.stats = stats;
     }
 
+    /** Whether client and origin connections use Linux's epoll transport (and may splice). */
+    public static boolean usesEpoll(HttpSettings settings) {
+        return settings.nativeTransport() && Epoll.isAvailable();
+    }
+
     /**
      * Starts listening on every {@code settings.listen()} address.
      *
@@ -75,7 +80,7 @@ public final class HttpProxyServer implements AutoCloseable {
     public static HttpProxyServer start(HttpSettings settings, OriginSettings originSettings, String node,
             CacheIndex index, BodyStore store, UrlRules drop, UrlRules nocache, AccessLog accessLog, Clock clock)
             throws BindException, InterruptedException {
-        boolean epoll = settings.nativeTransport() && Epoll.isAvailable();
+        boolean epoll = usesEpoll(settings);
         int threads = settings.threads() > 0 ? settings.threads() : Runtime.getRuntime().availableProcessors();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("sibyl-http", true),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());

@@ -72,6 +72,10 @@ final class InternalPages extends SimpleChannelInboundHandler<ProxyRequest> {
                 + "sibyl.objects = " + cache.index().size() + "\n"
                 + "sibyl.bytes_stored = " + cache.index().weight() + "\n"
                 + "sibyl.body_bytes_held = " + cache.store().bytesHeld() + "\n";
+        StringBuilder store = new StringBuilder();
+        cache.store().counters().forEach((name, value) -> store.append("sibyl.store.").append(name).append(" = ")
+                .append(value).append('\n'));
+        text += store;
         request.request().release();
         byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
         ByteBuf body = ctx.alloc().buffer(bytes.length).writeBytes(bytes);

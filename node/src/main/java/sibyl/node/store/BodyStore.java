@@ -1,6 +1,8 @@
 package sibyl.node.store;
 
-/** Where complete response bodies are kept: direct memory now, kernel pipes later. */
+import java.util.Map;
+
+/** Where complete response bodies are kept: direct memory, kernel pipes. */
 public interface BodyStore {
 
     /**
@@ -13,4 +15,12 @@ public interface BodyStore {
 
     /** Bytes held by bodies not yet freed: what the store costs, whatever the index thinks. */
     long bytesHeld();
+
+    /**
+     * What else the store counts, by the name the counters page shows after {@code sibyl.store.}
+     * (say, {@code pipe_refused}), in a stable order. Empty by default.
+     */
+    default Map<String, Long> counters() {
+        return Map.of();
+    }
 }

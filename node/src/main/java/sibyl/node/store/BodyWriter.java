@@ -12,8 +12,12 @@ public interface BodyWriter {
     /**
      * Copies {@code chunk}'s readable bytes into the body. The chunk stays the caller's: it is
      * neither released nor moved.
+     *
+     * @return false if the store cannot keep the body after all (it grew past the length it was
+     *     opened with, or the kernel failed a pipe): the writer has abandoned it, and the body
+     *     is not stored
      */
-    void write(ByteBuf chunk);
+    boolean write(ByteBuf chunk);
 
     /** Bytes written so far. */
     long written();

@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import io.netty.channel.ChannelOutboundInvoker;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.AbstractReferenceCounted;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -59,7 +59,7 @@ public final class DirectBodyStore implements BodyStore {
         }
 
         @Override
-        public void write(ByteBuf chunk) {
+        public boolean write(ByteBuf chunk) {
             if (chunks == null) {
                 throw new IllegalStateException("body already finished or abandoned");
             }
@@ -79,6 +79,7 @@ public final class DirectBodyStore implements BodyStore {
                 remainingHint = Math.max(0, remainingHint - n);
                 held.addAndGet(n);
             }
+            return true;
         }
 
         /**
@@ -142,7 +143,7 @@ public final class DirectBodyStore implements BodyStore {
         }
 
         @Override
-        public void writeRange(ChannelOutboundInvoker out, long offset, long length) {
+        public void writeRange(ChannelHandlerContext ctx, long offset, long length) {
             if (offset < 0 || length < 0 || offset + length > this.length) {
                 throw new IndexOutOfBoundsException("range " + offset + "+" + length + " of a " + this.length + "-byte body");
             }
@@ -151,7 +152,7 @@ public final class DirectBodyStore implements BodyStore {
             // remaining one on each writev (heap garbage growing with the square of the body). No
             // promise per slice: a failed write closes the connection, which the caller hears of.
             for (ByteBuf chunk : content.decompose((int) offset, (int) length)) {
-                out.write(chunk.retain(), out.voidPromise());
+                ctx.write(chunk.retain(), ctx.voidPromise());
             }
         }
 

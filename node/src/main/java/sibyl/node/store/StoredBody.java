@@ -1,6 +1,6 @@
 package sibyl.node.store;
 
-import io.netty.channel.ChannelOutboundInvoker;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.ReferenceCounted;
 
 /**
@@ -14,14 +14,15 @@ public interface StoredBody extends ReferenceCounted {
     long length();
 
     /**
-     * Writes bytes {@code [offset, offset + length)} of the body to {@code out}, without flushing,
-     * as one or more messages Netty's transports take as they are ({@link io.netty.buffer.ByteBuf}s
-     * or {@link io.netty.channel.FileRegion}s). Each holds its own reference to the body's memory,
+     * Writes bytes {@code [offset, offset + length)} of the body through {@code ctx}, without
+     * flushing, as one or more messages Netty's transports take as they are
+     * ({@link io.netty.buffer.ByteBuf}s, or {@link io.netty.channel.FileRegion}s that splice into
+     * the channel's socket when it is an epoll one). Call it on the channel's event loop. Each holds its own reference to the body's memory,
      * released when its write completes or fails, so the body may be dropped while they are sent.
      *
      * @throws IndexOutOfBoundsException if the range is not within the body
      */
-    void writeRange(ChannelOutboundInvoker out, long offset, long length);
+    void writeRange(ChannelHandlerContext ctx, long offset, long length);
 
     @Override
     StoredBody retain();

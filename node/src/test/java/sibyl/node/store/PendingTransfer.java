@@ -1,6 +1,7 @@
 package sibyl.node.store;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.ByteArrayOutputStream;
 
@@ -9,10 +10,10 @@ import java.io.ByteArrayOutputStream;
  * its own references, that {@link #complete()} sends and reads back.
  */
 public final class PendingTransfer {
-    private final EmbeddedChannel channel = new EmbeddedChannel();
+    private final EmbeddedChannel channel = new EmbeddedChannel(new ChannelDuplexHandler());
 
     private PendingTransfer(StoredBody body, long offset, long length) {
-        body.writeRange(channel, offset, length);
+        body.writeRange(channel.pipeline().firstContext(), offset, length);
     }
 
     public static PendingTransfer of(StoredBody body, long offset, long length) {
