@@ -2,6 +2,11 @@ package sibyl.config;
 
 import java.time.Duration;
 
-/** How the node talks to origins; see {@code reference.conf}. */
+/**
+ * How the node talks to origins; see {@code reference.conf}.
+ *
+ * @param spliceMinBytes the smallest unstored body spliced from the origin's socket into the
+ *     client's; -1 when {@code origin.splice} is off
+ */
 public record OriginSettings(Duration connectTimeout, Duration readTimeout, int maxConnections,
-        Duration acquireTimeout) {}
+        Duration acquireTimeout, long spliceMinBytes) {}

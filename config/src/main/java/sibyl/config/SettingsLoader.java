@@ -110,7 +110,8 @@ public final class SettingsLoader {
                         positiveDuration(config, "origin.connect-timeout"),
                         positiveDuration(config, "origin.read-timeout"),
                         positiveInt(config, "origin.max-connections"),
-                        positiveDuration(config, "origin.acquire-timeout")));
+                        positiveDuration(config, "origin.acquire-timeout"),
+                        bool(config, "origin.splice") ? bytes(config, "origin.splice-min-size", 0, Long.MAX_VALUE) : -1));
     }
 
     private static PipeSettings pipe(Config config) {

@@ -43,6 +43,16 @@ final class ClientResponse {
         return headSent;
     }
 
+    /** The client's connection, for splicing an origin's body into. */
+    io.netty.channel.Channel channel() {
+        return ctx.channel();
+    }
+
+    /** {@code bytes} of the body went into the client's socket by splice, past the pipeline. */
+    void spliced(long bytes) {
+        request.transaction().bytesOut += bytes;
+    }
+
     /**
      * Starts a response from the origin.
      *

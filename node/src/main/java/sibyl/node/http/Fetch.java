@@ -88,6 +88,7 @@ final class Fetch implements OriginListener {
     private String variantKey;
     private BodyWriter writer;
     private boolean notModified;
+    private boolean spliced;
 
     /**
      * @param request the request whose headers decide storability and the variant
@@ -198,6 +199,23 @@ final class Fetch implements OriginListener {
             }
             leader.head(status, headers, contentLength, stale != null ? LogCode.TCP_REFRESH_MODIFIED : LogCode.TCP_MISS,
                     hierarchy);
+            if (writer == null && cache.spliceMinBytes() >= 0 && contentLength >= cache.spliceMinBytes()
+                    && !HttpMethod.HEAD.equals(leader.request().method()) && !HttpMethod.HEAD.equals(method)
+                    && exchange.spliceBodyTo(leader.channel())) {
+                log.debug("{}: not stored, the rest of the body is spliced from the origin to the client", key);
+            }
+        }
+    }
+
+    @Override
+    public void onSpliced(long bytes) {
+        if (!spliced) {
+            spliced = true;
+            cache.stats().splicedResponses.increment();
+        }
+        cache.stats().splicedBytes.add(bytes);
+        if (leader != null) {
+            leader.spliced(bytes);
         }
     }
 

@@ -99,7 +99,8 @@ public final class HttpProxyServer implements AutoCloseable {
         }
         HttpStats stats = new HttpStats();
         Via via = new Via(node);
-        ProxyCache cache = new ProxyCache(index, store, new Fetches(), clock, Heuristics.RFC_SUGGESTED, stats, via);
+        ProxyCache cache = new ProxyCache(index, store, new Fetches(), clock, Heuristics.RFC_SUGGESTED, stats, via,
+                originSettings.spliceMinBytes());
         HttpDecoderConfig decoding = new HttpDecoderConfig()
                 .setMaxInitialLineLength(settings.maxRequestLine())
                 .setMaxHeaderSize(settings.maxHeaderSize())

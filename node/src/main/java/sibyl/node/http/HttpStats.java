@@ -17,6 +17,8 @@ public final class HttpStats {
     final LongAdder hitBytesOut = new LongAdder();
     final LongAdder originRequests = new LongAdder();
     final LongAdder originErrors = new LongAdder();
+    final LongAdder splicedResponses = new LongAdder();
+    final LongAdder splicedBytes = new LongAdder();
 
     public long requests() {
         return requests.sum();
@@ -58,6 +60,16 @@ public final class HttpStats {
     /** Origin exchanges that failed: unreachable, timed out, busy, bad or cut-short responses. */
     public long originErrors() {
         return originErrors.sum();
+    }
+
+    /** Origin responses whose body went from the origin's socket into the client's by splice. */
+    public long splicedResponses() {
+        return splicedResponses.sum();
+    }
+
+    /** Body bytes those responses moved past the JVM. */
+    public long splicedBytes() {
+        return splicedBytes.sum();
     }
 
     void record(Transaction transaction) {

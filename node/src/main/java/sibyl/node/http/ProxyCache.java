@@ -7,7 +7,8 @@ import sibyl.node.store.BodyStore;
 
 /**
  * What every connection's handlers share: the index, the body store, the fetches in flight, the
- * clock freshness is reckoned by, and the counters.
+ * clock freshness is reckoned by, and the counters; and the smallest unstored body spliced from
+ * origin to client (-1: never).
  */
 record ProxyCache(CacheIndex index, BodyStore store, Fetches fetches, Clock clock, Heuristics heuristics,
-        HttpStats stats, Via via) {}
+        HttpStats stats, Via via, long spliceMinBytes) {}

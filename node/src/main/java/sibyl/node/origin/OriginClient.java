@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.AbstractChannelPoolMap;
 import io.netty.channel.pool.ChannelHealthChecker;
@@ -13,6 +14,7 @@ import io.netty.channel.pool.FixedChannelPool;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -122,6 +124,12 @@ public final class OriginClient implements AutoCloseable {
 
     /** One request and its response, from acquiring a connection to releasing it. */
     private static final class Exchange implements OriginExchange {
+        /**
+         * Bytes spliced per step: each step's end is progress the read timeout can see (spliced
+         * reads never reach the pipeline's idle handler).
+         */
+        private static final int SPLICE_STEP = 1 << 20;
+
         private final FixedChannelPool pool;
         private final FullHttpRequest request;
         private final OriginListener listener;
@@ -131,6 +139,11 @@ public final class OriginClient implements AutoCloseable {
         private boolean headSeen;
         private boolean done;
         private HttpResponse head;
+        private long contentSeen;
+        /** Where the body goes once the head's read is decoded, if {@link #spliceBodyTo} said yes. */
+        private AbstractEpollStreamChannel spliceTarget;
+        private long spliceLeft = -1;
+        private boolean splicedSinceIdle;
 
         Exchange(FixedChannelPool pool, FullHttpRequest request, OriginListener listener) {
             this.pool = pool;
@@ -161,6 +174,7 @@ public final class OriginClient implements AutoCloseable {
         }
 
         void onContent(HttpContent content) {
+            contentSeen += content.content().readableBytes();
             boolean last = content instanceof LastHttpContent;
             if (last) {
                 done = true;
@@ -169,6 +183,63 @@ public final class OriginClient implements AutoCloseable {
             if (last) {
                 finish(HttpUtil.isKeepAlive(head) && HttpUtil.isKeepAlive(request));
             }
+        }
+
+        @Override
+        public boolean spliceBodyTo(Channel client) {
+            long length = HttpUtil.getContentLength(head, -1L);
+            int status = head.status().code();
+            if (!(channel instanceof AbstractEpollStreamChannel) || !(client instanceof AbstractEpollStreamChannel target)
+                    || client.eventLoop() != channel.eventLoop() || length < 0 || HttpMethod.HEAD.equals(request.method())
+                    || status < 200 || status == 204 || status == 304 || spliceTarget != null) {
+                return false;
+            }
+            spliceTarget = target;
+            return true;
+        }
+
+        /**
+         * The read that brought the head is decoded, and so are the body bytes it held: whatever
+         * is left of the body is still in the socket, for splice.
+         */
+        void readComplete() {
+            if (spliceTarget == null || spliceLeft >= 0 || done || aborted) {
+                return;
+            }
+            spliceLeft = HttpUtil.getContentLength(head, -1L) - contentSeen;
+            if (spliceLeft > 0) {
+                spliceStep();
+            }
+        }
+
+        private void spliceStep() {
+            int step = (int) Math.min(spliceLeft, SPLICE_STEP);
+            ((AbstractEpollStreamChannel) channel).spliceTo(spliceTarget, step).addListener(spliced -> {
+                if (done || aborted) {
+                    return;
+                }
+                if (!spliced.isSuccess()) {
+                    fail(OriginFailure.CUT_SHORT, spliced.cause());
+                    return;
+                }
+                spliceLeft -= step;
+                splicedSinceIdle = true;
+                listener.onSpliced(step);
+                if (spliceLeft > 0) {
+                    spliceStep();
+                } else {
+                    done = true;
+                    listener.onContent(LastHttpContent.EMPTY_LAST_CONTENT, true);
+                    finish(false); // the decoder never saw the spliced bytes
+                }
+            });
+        }
+
+        /** A read timeout: unless a splice step ended since the last one, the origin went quiet. */
+        boolean quietSinceLastIdle() {
+            boolean quiet = !splicedSinceIdle;
+            splicedSinceIdle = false;
+            return quiet;
         }
 
         void onBroken(Throwable cause) {
@@ -276,6 +347,15 @@ public final class OriginClient implements AutoCloseable {
         }
 
         @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            Exchange current = exchange;
+            if (current != null) {
+                current.readComplete();
+            }
+            ctx.fireChannelReadComplete();
+        }
+
+        @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             Exchange current = exchange;
             if (current != null) {
@@ -294,7 +374,7 @@ public final class OriginClient implements AutoCloseable {
             if (current == null) {
                 // Idle in the pool that long: close it before the origin does, mid-request.
                 ctx.close();
-            } else if (ctx.channel().config().isAutoRead()) {
+            } else if (ctx.channel().config().isAutoRead() && current.quietSinceLastIdle()) {
                 current.onIdle(); // a paused exchange waits for its client, not for the origin
             }
         }

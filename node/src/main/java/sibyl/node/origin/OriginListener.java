@@ -19,6 +19,12 @@ public interface OriginListener {
      */
     void onContent(HttpContent content, boolean last);
 
+    /**
+     * {@code bytes} more of the body went straight into the client's socket, after
+     * {@link OriginExchange#spliceBodyTo}; the end still comes as an empty last content.
+     */
+    default void onSpliced(long bytes) {}
+
     /** The exchange failed; see {@link OriginFailure#status()} for what to tell the client. */
     void onFailure(OriginFailure failure, Throwable cause);
 }

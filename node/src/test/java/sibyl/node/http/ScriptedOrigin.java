@@ -67,6 +67,26 @@ final class ScriptedOrigin implements AutoCloseable {
         };
     }
 
+    /** Binary {@code body} as Content-Length, with the given headers (name, value, ...). */
+    static Script bytes(byte[] body, String... headers) {
+        return exchange -> {
+            for (int i = 0; i < headers.length; i += 2) {
+                exchange.getResponseHeaders().add(headers[i], headers[i + 1]);
+            }
+            boolean head = exchange.getRequestMethod().equals("HEAD");
+            if (body.length == 0) {
+                exchange.sendResponseHeaders(200, -1); // the JDK's "no body": Content-length: 0
+                return;
+            }
+            exchange.sendResponseHeaders(200, head ? -1 : body.length);
+            if (!head) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            }
+        };
+    }
+
     /** Requests {@code pathAndQuery} got. */
     int count(String pathAndQuery) {
         AtomicInteger count = counts.get(pathAndQuery);
