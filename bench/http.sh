@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# HTTP hit path: a Sibyl node against Varnish (malloc storage) and nginx proxy_cache, all three
-# in front of one origin (a separate nginx) and warmed with the same objects of 1 KiB, 64 KiB,
-# 1 MiB and 16 MiB; then wrk against each, size by size, in one run. Everything listens on
-# 127.0.0.1 and stops by itself; only the processes this script started are stopped, by pid.
+# HTTP hit path: a Sibyl node against Varnish (malloc storage) and nginx proxy_cache, all
+# in front of one origin (a separate nginx) and warmed with the same objects (by default of
+# 1 KiB, 64 KiB, 1 MiB and 16 MiB); then wrk against each, size by size, in one run. Everything
+# listens on 127.0.0.1 and stops by itself; only the processes this script started are stopped,
+# by pid.
+#
+# Servers: node (the node's default settings), pipe (every body in the pipe store:
+# cache.pipe's band 0..32m), direct (cache.pipe.enabled = false: every body in direct memory),
+# varnish, nginx. The pipe-store comparison is
+#   SERVERS="node pipe direct varnish" SIZES="4k 64k 256k 1m 4m 16m" bench/http.sh
 #
 #   bench/http.sh [SECONDS] [CONNECTIONS]        compare (defaults 10 and 64): per server and size
 #                                                requests/s, MiB/s, p99 and server CPU s per GiB
@@ -24,10 +30,12 @@
 #   WAIT_QUIET      on a shared machine, wait up to that many seconds before each server and
 #                   size for the machine to be idle (under 15% of a core over 2 s); default 0
 #   THREADS         wrk threads (default 2)
-#   PORT_BASE       default 18080: origin, node HTTP, Varnish, nginx cache, node ICP
+#   PORT_BASE       default 18080: origin, node HTTP, Varnish, nginx cache, node ICP, then
+#                   pipe HTTP and ICP, direct HTTP and ICP
 #   NODE_JAVA_OPTS  default -Xmx256m -XX:MaxDirectMemorySize=2g (heap mode: ...=6g)
 #   NODE_CACHE_MEMORY  default 1g (heap mode: 5g)
 #   SERVERS, SIZES  subsets, e.g. SERVERS="node varnish" SIZES="1k 16m"
+#   PIPE_SETTINGS   more settings for the pipe server, e.g. "cache.pipe.size = 1m"
 #   OUT             result file, default bench/out/http-MODE-DATE.txt
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -47,6 +55,7 @@ rewarm=$((warmup < 2 ? warmup : 2))
 threads=${THREADS:-2}
 base=${PORT_BASE:-18080}
 origin_port=$base node_port=$((base + 1)) varnish_port=$((base + 2)) nginx_port=$((base + 3)) icp_port=$((base + 4))
+pipe_port=$((base + 5)) direct_port=$((base + 7))
 if [[ $mode == heap ]]; then
     node_opts=${NODE_JAVA_OPTS:--Xmx256m -XX:MaxDirectMemorySize=6g}
     cache_memory=${NODE_CACHE_MEMORY:-5g}
@@ -55,7 +64,8 @@ else
     cache_memory=${NODE_CACHE_MEMORY:-1g}
 fi
 read -r -a sizes <<< "${SIZES:-1k 64k 1m 16m}"
-declare -A bytes_of=([1k]=1024 [64k]=65536 [1m]=1048576 [16m]=16777216)
+declare -A bytes_of=([1k]=1024 [4k]=4096 [64k]=65536 [256k]=262144 [1m]=1048576 [4m]=4194304 [16m]=16777216)
+for size in "${sizes[@]}"; do [[ -n ${bytes_of[$size]:-} ]] || { echo "http.sh: unknown size $size (${!bytes_of[*]})" >&2; exit 2; }; done
 tck=$(getconf CLK_TCK)
 
 work=$(mktemp -d /tmp/sibyl-http-bench.XXXXXX)
@@ -150,14 +160,21 @@ http {
 }
 CONF
 
-cat > "$work/sibyl.conf" <<CONF
+node_conf() { # NAME HTTP_PORT ICP_PORT EXTRA
+    cat > "$work/$1.conf" <<CONF
 node.name = bench
-icp.listen = ["127.0.0.1:$icp_port"]
-http.listen = ["127.0.0.1:$node_port"]
+icp.listen = ["127.0.0.1:$3"]
+http.listen = ["127.0.0.1:$2"]
 http.accelerate { "*" = "127.0.0.1:$origin_port" }
 cache.memory = $cache_memory
 cache.max-object-size = 32m
+$4
 CONF
+}
+node_conf node "$node_port" "$icp_port" ""
+node_conf pipe "$pipe_port" $((base + 6)) "cache.pipe { min-object-size = 0, max-object-size = 32m }
+${PIPE_SETTINGS:-}"
+node_conf direct "$direct_port" $((base + 8)) "cache.pipe.enabled = false"
 
 # wrk's own summary, exact (its printed one rounds bytes to 2 digits).
 cat > "$work/summary.lua" <<'LUA'
@@ -183,11 +200,14 @@ start_origin() {
     pid_of[origin]=$!
     wait_tcp origin "$origin_port"
 }
-start_node() {
-    JAVA_OPTS="$node_opts" "$top/bin/sibyl" node --config "$work/sibyl.conf" 2> "$work/node.log" &
-    pid_of[node]=$!
-    wait_tcp node "$node_port"
+start_node() { # [NAME]: node (default), pipe or direct
+    local name=${1:-node}
+    JAVA_OPTS="$node_opts" "$top/bin/sibyl" node --config "$work/$name.conf" 2> "$work/$name.log" &
+    pid_of[$name]=$!
+    wait_tcp "$name" "$(port_of "$name")"
 }
+start_pipe() { start_node pipe; }
+start_direct() { start_node direct; }
 start_varnish() {
     # -j none: no privilege separation (varnishd would otherwise want its own users);
     # -T none: no management port.
@@ -228,13 +248,14 @@ wait_quiet() { # up to WAIT_QUIET seconds for the machine to be idle (under 15% 
     done
 }
 port_of() {
-    case $1 in node) echo "$node_port" ;; varnish) echo "$varnish_port" ;; nginx) echo "$nginx_port" ;; origin) echo "$origin_port" ;; esac
+    case $1 in node) echo "$node_port" ;; pipe) echo "$pipe_port" ;; direct) echo "$direct_port" ;; varnish) echo "$varnish_port" ;; nginx) echo "$nginx_port" ;; origin) echo "$origin_port" ;; esac
 }
-counter() { # NAME: one of the node's counters
-    curl -sf -H 'Host: x' "http://127.0.0.1:$node_port/squid-internal-mgr/counters" | awk -v k="$1" '$1 == k { print $3 }'
+is_node() { [[ $1 == node || $1 == pipe || $1 == direct ]]; }
+counter() { # NAME [SERVER]: one of a node's counters
+    curl -sf -H 'Host: x' "http://127.0.0.1:$(port_of "${2:-node}")/squid-internal-mgr/counters" | awk -v k="$1" '$1 == k { print $3 }'
 }
-counters() { # client_http.requests and client_http.hits, on one line
-    curl -sf -H 'Host: x' "http://127.0.0.1:$node_port/squid-internal-mgr/counters" \
+counters() { # SERVER: client_http.requests and client_http.hits, on one line
+    curl -sf -H 'Host: x' "http://127.0.0.1:$(port_of "$1")/squid-internal-mgr/counters" \
         | awk '$1 == "client_http.requests" { r = $3 } $1 == "client_http.hits" { h = $3 } END { print r, h }'
 }
 origin_requests() { wc -l < "$work/origin-access.log"; }
@@ -251,13 +272,16 @@ warm() { # SERVER
         cmp -s "$work/got" "$work/www/$size.bin" || fail "$server: $url differs from the origin's file"
         headers=$(tr -d '\r' < "$work/headers")
         case $server in
-            node) grep -qx 'X-Cache: HIT from bench' <<< "$headers" ;;
+            node | pipe | direct) grep -qx 'X-Cache: HIT from bench' <<< "$headers" ;;
             varnish) grep -qE '^X-Varnish: [0-9]+ [0-9]+$' <<< "$headers" ;;
             nginx) grep -qx 'X-Cache-Status: HIT' <<< "$headers" ;;
         esac || fail "$server: $url is not a hit after warming:"$'\n'"$headers"
         curl -sf -I -o /dev/null "$url" || fail "$server: HEAD $url failed"
     done
     echo "# $server: warmed, every object a hit and identical to the origin's file"
+    if is_node "$server"; then
+        echo "# $server: $(curl -sf -H 'Host: x' "http://127.0.0.1:$port/squid-internal-mgr/counters" | awk '$1 ~ /^sibyl.store.(pipe|direct)_bodies$/ { printf "%s %s ", $1, $3 }')"
+    fi
 }
 
 run_wrk() { # SERVER SIZE SECONDS -> "WRK ..." line with cpu= wrk_cpu= appended
@@ -303,13 +327,13 @@ compare() {
             wait_quiet
             [[ $rewarm -gt 0 ]] && run_wrk "$server" "$size" "$rewarm" > /dev/null
             origin_before=$(origin_requests)
-            [[ $server == node ]] && node_before=$(counters)
+            is_node "$server" && node_before=$(counters "$server")
             line=$(run_wrk "$server" "$size" "$seconds")
             (( $(origin_requests) == origin_before )) || echo "# WARNING: $server $size: $(( $(origin_requests) - origin_before )) requests reached the origin"
-            if [[ $server == node ]]; then
+            if is_node "$server"; then
                 # What the node counted (wrk leaves out the requests in flight when it stops);
                 # one non-hit is the counters page itself.
-                read -r req hits <<< "$(paste <(echo "$node_before") <(counters) | awk '{ print $3 - $1, $4 - $2 }')"
+                read -r req hits <<< "$(paste <(echo "$node_before") <(counters "$server") | awk '{ print $3 - $1, $4 - $2 }')"
                 line="$line node_requests=$req node_non_hits=$((req - hits - 1))"
             fi
             echo "RESULT $server $size $line"
@@ -335,10 +359,10 @@ table() { # results file
         }
         END {
             printf "%-8s %-5s %10s %9s %9s %10s %8s %8s %8s %7s\n", "server", "size", "req/s", "MiB/s", "p99 ms", "CPU s/GiB", "server", "wrk", "other", "errors"
-            split("node varnish nginx", order, " ")
+            split("node pipe direct varnish nginx", order, " ")
             for (k = 1; k <= nz; k++) {
                 z = zn[k]
-                for (j = 1; j <= 3; j++) {
+                for (j = 1; j <= 5; j++) {
                     s = order[j]; if (!seen[s]) continue
                     printf "%-8s %-5s %10.0f %9.1f %9.2f %10.3f %7.2fc %7.2fc %7.2fc %7d\n", s, z, rps[s, z], mibs[s, z], p99[s, z], cpg[s, z], scpu[s, z], wcpu[s, z], ocpu[s, z], err[s, z]
                 }
@@ -356,16 +380,42 @@ table() { # results file
                     printf "%-5s %12.2f %12.2f %12.2f %14.2f\n", z, rps["node", z] / br, mibs["node", z] / bm, p99["node", z] / bp, cpg["node", z] / bc
                 }
             }
+            if (seen["direct"] && (seen["pipe"] || seen["node"])) {
+                print ""
+                printf "%-5s %12s %12s %14s %12s %12s %14s\n", "size", "pipe/direct", "pipe/direct", "pipe/direct", "node/direct", "node/direct", "node/direct"
+                printf "%-5s %12s %12s %14s %12s %12s %14s\n", "", "req/s", "p99", "CPU/GiB", "req/s", "p99", "CPU/GiB"
+                for (k = 1; k <= nz; k++) {
+                    z = zn[k]; d = "direct"
+                    printf "%-5s %12.2f %12.2f %14.2f %12.2f %12.2f %14.2f\n", z,
+                        seen["pipe"] ? rps["pipe", z] / rps[d, z] : 0, seen["pipe"] ? p99["pipe", z] / p99[d, z] : 0, seen["pipe"] ? cpg["pipe", z] / cpg[d, z] : 0,
+                        seen["node"] ? rps["node", z] / rps[d, z] : 0, seen["node"] ? p99["node", z] / p99[d, z] : 0, seen["node"] ? cpg["node", z] / cpg[d, z] : 0
+                }
+                if (seen["varnish"]) {
+                    print ""
+                    printf "%-5s %14s %14s %14s %14s\n", "size", "pipe/varnish", "pipe/varnish", "direct/varnish", "direct/varnish"
+                    printf "%-5s %14s %14s %14s %14s\n", "", "req/s", "CPU/GiB", "req/s", "CPU/GiB"
+                    for (k = 1; k <= nz; k++) {
+                        z = zn[k]
+                        printf "%-5s %14.2f %14.2f %14.2f %14.2f\n", z, seen["pipe"] ? rps["pipe", z] / rps["varnish", z] : 0,
+                            seen["pipe"] ? cpg["pipe", z] / cpg["varnish", z] : 0, rps["direct", z] / rps["varnish", z], cpg["direct", z] / cpg["varnish", z]
+                    }
+                }
+            }
         }' "$1"
 }
 
 node_log_check() {
-    if grep -E 'ERROR|WARN|Exception|LEAK' "$work/node.log" > "$work/node-problems"; then
-        echo "# node log: $(grep -cE ' (WARN|ERROR) ' "$work/node.log") warnings or errors; distinct lines (timestamps cut):"
-        sed -E 's/^[0-9T:.-]+Z //' "$work/node-problems" | sort | uniq -c | sort -rn | sed -n 's/^/#   /; 1,20p'
-    else
-        echo "# node log: no warnings or errors"
-    fi
+    local name
+    for name in node pipe direct; do
+        [[ -f $work/$name.log ]] || continue
+        if grep -E 'ERROR|WARN|Exception|LEAK' "$work/$name.log" > "$work/node-problems"; then
+            echo "# $name log: $(grep -cE ' (WARN|ERROR) ' "$work/$name.log") warnings or errors; distinct lines (timestamps cut):"
+            sed -E 's/^[0-9T:.-]+Z //' "$work/node-problems" | sort | uniq -c | sort -rn | sed -n 's/^/#   /; 1,20p'
+        else
+            echo "# $name log: no warnings or errors"
+        fi
+        grep -m1 -E 'kept in (pipes|direct memory)' "$work/$name.log" | sed -E "s/^[0-9T:.-]+Z /# $name: /" || true
+    done
 }
 
 case $mode in
