@@ -64,7 +64,7 @@ else
     cache_memory=${NODE_CACHE_MEMORY:-1g}
 fi
 read -r -a sizes <<< "${SIZES:-1k 64k 1m 16m}"
-declare -A bytes_of=([1k]=1024 [4k]=4096 [64k]=65536 [256k]=262144 [1m]=1048576 [4m]=4194304 [16m]=16777216)
+declare -A bytes_of=([1k]=1024 [4k]=4096 [64k]=65536 [128k]=131072 [192k]=196608 [256k]=262144 [384k]=393216 [512k]=524288 [1m]=1048576 [4m]=4194304 [16m]=16777216)
 for size in "${sizes[@]}"; do [[ -n ${bytes_of[$size]:-} ]] || { echo "http.sh: unknown size $size (${!bytes_of[*]})" >&2; exit 2; }; done
 tck=$(getconf CLK_TCK)
 

@@ -278,6 +278,14 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void splicingUnstoredBodiesHasAThresholdAndCanBeTurnedOff() {
+        assertEquals(256L << 10, SettingsLoader.defaults().origin().spliceMinBytes());
+        assertEquals(1L << 20, SettingsLoader.load(null, Map.of("SIBYL_ORIGIN_SPLICE__MIN__SIZE", "1m"))
+                .origin().spliceMinBytes());
+        assertEquals(-1, SettingsLoader.load(null, Map.of("SIBYL_ORIGIN_SPLICE", "false")).origin().spliceMinBytes());
+    }
+
+    @Test
     void badPipeSettingsNameTheKeyAndTheFile() throws IOException {
         assertMessage("cache.pipe.size = \"300k\"", "power of two", "cache.pipe.size = 300k\n");
         assertMessage("cache.pipe.max-object-size = \"1k\"", "must not be below cache.pipe.min-object-size",
