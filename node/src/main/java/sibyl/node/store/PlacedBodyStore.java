@@ -83,10 +83,11 @@ public final class PlacedBodyStore implements BodyStore, AutoCloseable {
         }
     }
 
-    private record Budget(long memory, long descriptors) {}
+    /** What the pipe store may hold: bytes in stored pipes, and descriptors. */
+    record Budget(long memory, long descriptors) {}
 
     /** What cache.pipe may take, "auto" worked out from the kernel's limits, explicit values checked against them. */
-    private static Budget budget(CacheSettings cache, PipeLimits limits) {
+    static Budget budget(CacheSettings cache, PipeLimits limits) {
         PipeSettings pipe = cache.pipe();
         if (pipe.pipeBytes() > limits.maxPipeBytes()) {
             throw new SettingsException("cache.pipe.size = " + pipe.pipeBytes() + " is above fs.pipe-max-size ("

@@ -246,6 +246,20 @@ class SplicedPathsTest {
                 "its pipes closed once the index and every transfer let go"));
     }
 
+    @Test
+    void withoutEpollEveryBodyIsKeptInDirectMemory() throws Exception {
+        byte[] body = random(300_000);
+        origin.on("/stored/nio", ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
+        try (TestNode nio = TestNode.start(directory, "http.native-transport = false\n")) {
+            nio.get(origin.url("/stored/nio"));
+            assertArrayEquals(body, nio.get(origin.url("/stored/nio")).body());
+            String counters = nio.send("GET /squid-internal-mgr/counters HTTP/1.1\nHost: 127.0.0.1\n\n").text();
+            assertTrue(counters.contains("sibyl.store.direct_bodies = 1\n"), counters);
+            assertTrue(counters.contains("sibyl.store.pipe_bodies = 0\n"), counters);
+            assertTrue(!counters.contains("pipe_refused"), "no pipe store at all:\n" + counters);
+        }
+    }
+
     private static void request(Socket socket, String url) throws IOException {
         socket.getOutputStream().write(("GET " + url + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         socket.getOutputStream().flush();
