@@ -1,6 +1,9 @@
 package sibyl.node.store;
 
 import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sibyl.config.CacheSettings;
@@ -9,9 +12,6 @@ import sibyl.config.SettingsException;
 import sibyl.node.splice.PipeLimits;
 import sibyl.node.splice.Splice;
 import sibyl.node.splice.SpliceException;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The node's body store: bodies whose length is known and within the pipe band go into kernel
