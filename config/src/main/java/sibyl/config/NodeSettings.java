@@ -10,14 +10,16 @@ import java.util.Objects;
  * @param http the HTTP proxy
  * @param cache the cache's bounds
  * @param origin how origins are reached
+ * @param cluster the cluster the node joins, if any
  */
 public record NodeSettings(String name, IcpSettings icp, HttpSettings http, CacheSettings cache,
-        OriginSettings origin) {
+        OriginSettings origin, ClusterSettings cluster) {
     public NodeSettings {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(icp, "icp");
         Objects.requireNonNull(http, "http");
         Objects.requireNonNull(cache, "cache");
         Objects.requireNonNull(origin, "origin");
+        Objects.requireNonNull(cluster, "cluster");
     }
 }

@@ -111,7 +111,28 @@ public final class SettingsLoader {
                         positiveDuration(config, "origin.read-timeout"),
                         positiveInt(config, "origin.max-connections"),
                         positiveDuration(config, "origin.acquire-timeout"),
-                        bool(config, "origin.splice") ? bytes(config, "origin.splice-min-size", 0, Long.MAX_VALUE) : -1));
+                        bool(config, "origin.splice") ? bytes(config, "origin.splice-min-size", 0, Long.MAX_VALUE) : -1),
+                cluster(config));
+    }
+
+    private static ClusterSettings cluster(Config config) {
+        String name = string(config, "cluster.name").strip();
+        if (name.isEmpty()) {
+            throw bad("cluster.name", config.getValue("cluster.name"), "must not be empty");
+        }
+        ConfigValue members = config.getValue("cluster.members");
+        List<InetSocketAddress> addresses = members.valueType() == ConfigValueType.LIST && config.getList("cluster.members").isEmpty()
+                ? List.of() : listen(config, "cluster.members");
+        String mode = string(config, "cluster.mode").strip().toUpperCase(Locale.ROOT);
+        ClusterSettings.Mode parsed;
+        try {
+            parsed = ClusterSettings.Mode.valueOf(mode);
+        } catch (IllegalArgumentException e) {
+            throw bad("cluster.mode", config.getValue("cluster.mode"), "expected parent or sibling");
+        }
+        return new ClusterSettings(bool(config, "cluster.enabled"), name,
+                socketAddress("cluster.listen", config.getValue("cluster.listen")), addresses,
+                bool(config, "cluster.multicast"), parsed);
     }
 
     private static PipeSettings pipe(Config config) {
