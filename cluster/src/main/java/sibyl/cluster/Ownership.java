@@ -68,11 +68,14 @@ public final class Ownership implements AutoCloseable {
             @Override
             public void memberAdded(MembershipEvent event) {
                 live = ids(event.getMembers());
+                log.info("member joined: {}; {} members", MemberInfo.of(event.getMember()), event.getMembers().size());
             }
 
             @Override
             public void memberRemoved(MembershipEvent event) {
                 live = ids(event.getMembers());
+                log.info("member left: {}; its URLs fall to the others; {} members", MemberInfo.of(event.getMember()),
+                        event.getMembers().size());
                 UUID gone = event.getMember().getUuid();
                 if (oldest(event.getMembers())) {
                     writes.execute(() -> forget(gone));

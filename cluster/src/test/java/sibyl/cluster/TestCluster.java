@@ -30,7 +30,7 @@ final class TestCluster implements AutoCloseable {
     /** Starts member {@code i} (again: a restarted node is a new member). */
     ClusterMember start(int i) {
         ClusterSettings settings = new ClusterSettings(true, name, addresses.get(i), addresses, false,
-                ClusterSettings.Mode.PARENT);
+                ClusterSettings.Mode.PARENT, Duration.ofSeconds(5));
         return ClusterMember.join(settings, "node-" + i, new InetSocketAddress("127.0.0.1", 3128 + i));
     }
 

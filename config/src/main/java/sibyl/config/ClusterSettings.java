@@ -1,6 +1,7 @@
 package sibyl.config;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -13,9 +14,10 @@ import java.util.Objects;
  * @param members the other members' addresses, for TCP-IP join (may include this one)
  * @param multicast whether members also find each other by multicast
  * @param mode what the node promises over ICP for the URLs it owns
+ * @param drainTimeout how long a stopping node waits for its responses in flight
  */
 public record ClusterSettings(boolean enabled, String name, InetSocketAddress listen, List<InetSocketAddress> members,
-        boolean multicast, Mode mode) {
+        boolean multicast, Mode mode, Duration drainTimeout) {
 
     /** How a node that owns a URL answers ICP for it. */
     public enum Mode {
@@ -30,5 +32,6 @@ public record ClusterSettings(boolean enabled, String name, InetSocketAddress li
         Objects.requireNonNull(listen, "listen");
         members = List.copyOf(members);
         Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
     }
 }

@@ -132,7 +132,7 @@ public final class SettingsLoader {
         }
         return new ClusterSettings(bool(config, "cluster.enabled"), name,
                 socketAddress("cluster.listen", config.getValue("cluster.listen")), addresses,
-                bool(config, "cluster.multicast"), parsed);
+                bool(config, "cluster.multicast"), parsed, positiveDuration(config, "cluster.drain-timeout"));
     }
 
     private static PipeSettings pipe(Config config) {

@@ -14,7 +14,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sibyl.cluster.ClusterMember;
+import sibyl.cluster.policy.OwnerPolicy;
 import sibyl.config.CacheSettings;
+import sibyl.config.ClusterSettings;
 import sibyl.config.HttpSettings;
 import sibyl.config.IcpSettings;
 import sibyl.config.NodeSettings;
@@ -27,7 +30,10 @@ import sibyl.icp.policy.plugins.PolicyTypes;
 import sibyl.icp.server.IcpServer;
 import sibyl.icp.server.IcpServerStats;
 import sibyl.node.cache.CacheIndex;
+import sibyl.node.cache.CachePolicy;
 import sibyl.node.cache.CachePolicyProvider;
+import sibyl.node.cluster.HeldUrls;
+import sibyl.node.cluster.IndexClaims;
 import sibyl.node.http.AccessLog;
 import sibyl.node.http.HttpProxyServer;
 import sibyl.node.http.HttpStats;
@@ -42,15 +48,23 @@ public final class SibylNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SibylNode.class);
     /** Direct memory Netty needs besides the cached bodies: socket buffers, bodies in transit. */
     private static final long DIRECT_MEMORY_HEADROOM = 64L << 20;
+    /** The owner policy's name: after the access policies (10-acl), before the node's own cache policy (50-cache). */
+    static final String OWNER_POLICY = "40-owner";
+    /** What a HIT for a held URL promises, as the cache policy's defaults: fresh 30 s more, pinned 5 s. */
+    private static final java.time.Duration OWNER_FRESH_FOR = java.time.Duration.ofSeconds(30);
+    private static final java.time.Duration OWNER_PIN = java.time.Duration.ofSeconds(5);
 
     private final String name;
     private final Resources resources;
     private final HttpProxyServer http;
     private final IcpServer icp;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final java.time.Duration settingsDrainTimeout;
 
-    private SibylNode(String name, Resources resources, HttpProxyServer http, IcpServer icp) {
+    private SibylNode(String name, Resources resources, HttpProxyServer http, IcpServer icp,
+            java.time.Duration drainTimeout) {
         this.name = name;
+        this.settingsDrainTimeout = drainTimeout;
         this.resources = resources;
         this.http = http;
         this.icp = icp;
@@ -64,6 +78,8 @@ public final class SibylNode implements AutoCloseable {
             return thread;
         });
         final PolicyChain chain = new PolicyChain();
+        final AtomicBoolean draining = new AtomicBoolean();
+        ClusterMember member;
         CacheIndex index;
         PlacedBodyStore store;
         PolicyTypes types;
@@ -73,6 +89,9 @@ public final class SibylNode implements AutoCloseable {
 
         @Override
         public void close() {
+            if (member != null) {
+                member.close(); // leave: Hazelcast hands this member's partitions over first
+            }
             chain.close();
             drop.close();
             nocache.close();
@@ -118,8 +137,10 @@ public final class SibylNode implements AutoCloseable {
         HttpProxyServer http = null;
         try {
             Clock clock = Clock.systemUTC();
+            ClusterSettings clusterSettings = settings.cluster();
+            IndexClaims claims = new IndexClaims(clock);
             resources.index = new CacheIndex(settings.cache().memoryBytes(), settings.cache().maxObjectBytes(),
-                    resources.housekeeping);
+                    resources.housekeeping, clusterSettings.enabled() ? claims : CacheIndex.Listener.NONE);
             resources.store = PlacedBodyStore.open(settings.cache(), HttpProxyServer.usesEpoll(httpSettings));
             resources.types = PolicyTypes.discover(icpSettings.pluginDirectory(),
                     List.of(new CachePolicyProvider(resources.index, clock)));
@@ -147,6 +168,15 @@ public final class SibylNode implements AutoCloseable {
                     resources.chain.names(), resources.types.names());
             http = HttpProxyServer.start(httpSettings, settings.origin(), name, resources.index, resources.store,
                     resources.drop, resources.nocache, resources.accessLog, clock);
+            if (clusterSettings.enabled()) {
+                resources.member = joinCluster(clusterSettings, name, http.addresses().get(0));
+                claims.attach(resources.member.ownership());
+                CachePolicy promises = new CachePolicy(resources.index, OWNER_FRESH_FOR, OWNER_PIN, clock);
+                resources.chain.register(OWNER_POLICY, new OwnerPolicy(resources.member.ownership(),
+                        clusterSettings.mode(), new HeldUrls(promises), resources.draining::get));
+                log.info("node {}: member of cluster {} with {}; ICP policies now {}", name, clusterSettings.name(),
+                        resources.member.members(), resources.chain.names());
+            }
             IcpServer icp;
             try {
                 icp = IcpServer.start(new IcpServer.Options(icpSettings.listen(), icpSettings.threads(),
@@ -156,7 +186,7 @@ public final class SibylNode implements AutoCloseable {
                 named.initCause(e);
                 throw named;
             }
-            return new SibylNode(name, resources, http, icp);
+            return new SibylNode(name, resources, http, icp, settings.cluster().drainTimeout());
         } catch (PluginException | InterruptedException | BindException | RuntimeException e) {
             if (http != null) {
                 http.close();
@@ -168,6 +198,39 @@ public final class SibylNode implements AutoCloseable {
                 throw named;
             }
             throw e;
+        }
+    }
+
+    /**
+     * Joins the cluster, advertising the HTTP address peers reach this node at: the one it listens
+     * on, or the cluster address's host when it listens on every address.
+     */
+    private static ClusterMember joinCluster(ClusterSettings cluster, String name, InetSocketAddress http) {
+        InetSocketAddress advertised = http.getAddress().isAnyLocalAddress()
+                ? new InetSocketAddress(cluster.listen().getAddress(), http.getPort()) : http;
+        try {
+            return ClusterMember.join(cluster, name, advertised);
+        } catch (RuntimeException e) {
+            throw new SettingsException("cluster.listen = " + cluster.listen().getAddress().getHostAddress() + ":"
+                    + cluster.listen().getPort() + ": cannot join cluster " + cluster.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Stops as a good member: ICP answers MISS_NOFETCH to everything, the claims go (so the other
+     * members own the URLs at once), the responses in flight finish, up to cluster.drain-timeout.
+     */
+    private void drain(ClusterMember member) {
+        resources.draining.set(true);
+        log.info("node {}: draining: ICP answers MISS_NOFETCH, releasing claims, finishing responses", name);
+        member.ownership().releaseAll();
+        try {
+            if (!http.drain(settingsDrainTimeout)) {
+                log.warn("node {}: {} responses still in flight after cluster.drain-timeout; closing them",
+                        name, http.stats().inFlight());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -222,6 +285,11 @@ public final class SibylNode implements AutoCloseable {
         return http.stats();
     }
 
+    /** Members of this node's cluster as it sees them (this one included); 0 when it is in none. */
+    public int clusterMembers() {
+        return resources.member == null ? 0 : resources.member.members().size();
+    }
+
     /** The cache index: what the node holds. */
     public CacheIndex index() {
         return resources.index;
@@ -240,6 +308,10 @@ public final class SibylNode implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        ClusterMember member = resources.member;
+        if (member != null) {
+            drain(member);
         }
         icp.close();
         http.close();

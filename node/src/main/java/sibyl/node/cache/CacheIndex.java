@@ -31,10 +31,30 @@ import java.util.concurrent.atomic.LongAdder;
  * runs that on {@code maintenance}.
  */
 public final class CacheIndex implements AutoCloseable {
+
+    /** Hears what the index holds change, on the thread that changed it (an event loop, or Caffeine's maintenance). */
+    public interface Listener {
+        /** Nothing to hear. */
+        Listener NONE = new Listener() {
+            @Override
+            public void stored(CacheEntry entry) {}
+
+            @Override
+            public void removed(String key) {}
+        };
+
+        /** {@code entry} was stored (a new URL, or a new variant or version of one held). */
+        void stored(CacheEntry entry);
+
+        /** Every variant of {@code key} is gone: evicted, invalidated or purged. */
+        void removed(String key);
+    }
+
     private final Cache<String, Variants> cache;
     private final Map<String, Variants> parked = new ConcurrentHashMap<>();
     private final long maxObjectBytes;
     private final LongAdder evictions = new LongAdder();
+    private final Listener listener;
 
     /**
      * @param maxBytes what all stored responses may cost together (body, headers, bookkeeping)
@@ -42,7 +62,13 @@ public final class CacheIndex implements AutoCloseable {
      * @param maintenance where Caffeine evicts and calls listeners; never an ICP or HTTP thread
      */
     public CacheIndex(long maxBytes, long maxObjectBytes, Executor maintenance) {
+        this(maxBytes, maxObjectBytes, maintenance, Listener.NONE);
+    }
+
+    /** @param listener told of every URL stored and removed (the cluster's claims follow it) */
+    public CacheIndex(long maxBytes, long maxObjectBytes, Executor maintenance, Listener listener) {
         this.maxObjectBytes = maxObjectBytes;
+        this.listener = listener;
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
                 .weigher((String key, Variants variants) -> (int) Math.min(Integer.MAX_VALUE, variants.weight()))
@@ -62,6 +88,9 @@ public final class CacheIndex implements AutoCloseable {
                     }
                     if (cause.wasEvicted()) {
                         evictions.increment();
+                    }
+                    if (cause != RemovalCause.REPLACED) {
+                        listener.removed(key);
                     }
                     if (!variants.parked()) {
                         variants.release();
@@ -87,6 +116,7 @@ public final class CacheIndex implements AutoCloseable {
         dropParked(entry.key());
         cache.asMap().compute(entry.key(), (key, current) ->
                 current == null ? Variants.of(entry, varyFields) : current.with(entry, varyFields));
+        listener.stored(entry);
         return true;
     }
 

@@ -31,15 +31,22 @@ public final class CachePolicy implements IcpPolicy {
 
     @Override
     public IcpVerdict decide(IcpQuery query) {
-        String key = CacheKey.of(query.url());
+        return promise(CacheKey.of(query.url())) ? IcpVerdict.HIT : null;
+    }
+
+    /**
+     * Whether a response for {@code key} (a {@link CacheKey}) is held fresh for {@code fresh-for}
+     * more, pinning it if so: what a HIT may promise.
+     */
+    public boolean promise(String key) {
         long now = clock.millis();
         for (CacheEntry entry : index.peek(key)) {
             Freshness freshness = entry.freshness();
             if (!freshness.revalidateAlways() && freshness.freshForSeconds(now) > freshForSeconds) {
                 index.pin(key, System.nanoTime() + pinNanos);
-                return IcpVerdict.HIT;
+                return true;
             }
         }
-        return null;
+        return false;
     }
 }

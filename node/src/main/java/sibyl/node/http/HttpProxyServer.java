@@ -171,6 +171,23 @@ public final class HttpProxyServer implements AutoCloseable {
         return stats;
     }
 
+    /**
+     * Stops taking connections and waits, up to {@code timeout}, for the requests in flight to be
+     * answered; connections already open may still send requests meanwhile. Returns whether
+     * every one was.
+     */
+    public boolean drain(java.time.Duration timeout) throws InterruptedException {
+        listeners.forEach(channel -> channel.close().syncUninterruptibly());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (stats.inFlight() > 0) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(50); // a shutdown path, polled: nothing else to wait on
+        }
+        return true;
+    }
+
     /** Stops accepting, closes every connection, and stops the event loops. */
     @Override
     public void close() {

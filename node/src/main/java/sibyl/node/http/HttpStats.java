@@ -19,6 +19,7 @@ public final class HttpStats {
     final LongAdder originErrors = new LongAdder();
     final LongAdder splicedResponses = new LongAdder();
     final LongAdder splicedBytes = new LongAdder();
+    final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     public long requests() {
         return requests.sum();
@@ -60,6 +61,11 @@ public final class HttpStats {
     /** Origin exchanges that failed: unreachable, timed out, busy, bad or cut-short responses. */
     public long originErrors() {
         return originErrors.sum();
+    }
+
+    /** Requests begun and not yet answered in full. */
+    public int inFlight() {
+        return inFlight.get();
     }
 
     /** Origin responses whose body went from the origin's socket into the client's by splice. */

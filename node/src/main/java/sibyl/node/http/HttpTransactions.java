@@ -57,6 +57,7 @@ final class HttpTransactions extends ChannelDuplexHandler {
         String client = ctx.channel().remoteAddress() instanceof InetSocketAddress address
                 ? address.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
         current = new Transaction(client, request.method().name(), request.uri());
+        stats.inFlight.incrementAndGet();
         ctx.channel().attr(Transaction.KEY).set(current);
         ctx.fireChannelRead(request);
     }
@@ -116,6 +117,7 @@ final class HttpTransactions extends ChannelDuplexHandler {
 
     private void finish(Transaction transaction) {
         current = null;
+        stats.inFlight.decrementAndGet();
         accessLog.record(transaction);
         stats.record(transaction);
     }
