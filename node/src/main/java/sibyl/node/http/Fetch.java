@@ -262,11 +262,12 @@ final class Fetch implements OriginListener {
             Outcome outcome = Outcome.UNSTORED;
             if (last && writer != null) {
                 // Stored before the client sees the end, so its next request finds the entry.
-                StoredBody body = writer.finish();
-                writer = null;
-                cache.index().store(new CacheEntry(key, variantKey, status.code(), headers, freshness, body), varyFields);
-                body.release();
-                outcome = Outcome.STORED;
+                StoredBody body = finishBody();
+                if (body != null) {
+                    cache.index().store(new CacheEntry(key, variantKey, status.code(), headers, freshness, body), varyFields);
+                    body.release();
+                    outcome = Outcome.STORED;
+                }
             }
             // Closed to joiners before the client sees the end: a request it sends next must not
             // join a fetch that has already delivered (it would be answered by an older response).
@@ -283,6 +284,18 @@ final class Fetch implements OriginListener {
             }
         } finally {
             content.release();
+        }
+    }
+
+    /** The body written, or null if the store failed at the last moment (it abandoned the body). */
+    private StoredBody finishBody() {
+        BodyWriter finishing = writer;
+        writer = null;
+        try {
+            return finishing.finish();
+        } catch (RuntimeException e) {
+            log.warn("{}: not stored: the body store failed to finish it ({})", key, e.toString());
+            return null;
         }
     }
 

@@ -128,7 +128,7 @@ public final class OriginClient implements AutoCloseable {
          * Bytes spliced per step: each step's end is progress the read timeout can see (spliced
          * reads never reach the pipeline's idle handler).
          */
-        private static final int SPLICE_STEP = 1 << 20;
+        private static final int SPLICE_STEP = 64 * 1024;
 
         private final FixedChannelPool pool;
         private final FullHttpRequest request;
@@ -179,9 +179,12 @@ public final class OriginClient implements AutoCloseable {
             if (last) {
                 done = true;
             }
-            listener.onContent(content, last);
-            if (last) {
-                finish(HttpUtil.isKeepAlive(head) && HttpUtil.isKeepAlive(request));
+            try {
+                listener.onContent(content, last);
+            } finally {
+                if (last) { // even if the listener failed: the connection must go back
+                    finish(HttpUtil.isKeepAlive(head) && HttpUtil.isKeepAlive(request));
+                }
             }
         }
 
@@ -195,6 +198,13 @@ public final class OriginClient implements AutoCloseable {
                 return false;
             }
             spliceTarget = target;
+            // Netty closes the client's splice pipe with the client: the origin must not splice
+            // into it after that, so the origin connection goes with it, at once, on this loop.
+            client.closeFuture().addListener(closed -> {
+                if (!done) {
+                    channel.close();
+                }
+            });
             return true;
         }
 
@@ -303,12 +313,17 @@ public final class OriginClient implements AutoCloseable {
             aborted = true;
             Channel current = channel;
             if (current != null) {
-                current.eventLoop().execute(() -> {
+                Runnable end = () -> {
                     if (!done) {
                         done = true;
                         finish(false);
                     }
-                });
+                };
+                if (current.eventLoop().inEventLoop()) {
+                    end.run(); // at once: a splice must not run on after its client is gone
+                } else {
+                    current.eventLoop().execute(end);
+                }
             }
         }
     }

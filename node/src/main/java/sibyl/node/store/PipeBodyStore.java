@@ -33,8 +33,13 @@ public final class PipeBodyStore implements AutoCloseable {
     private final PipeBudget budget;
     private final ScratchPipes scratch;
     private final int devNull;
-    /** Serves hits that get no scratch pipe: teed here, read into memory at once, so never left full. */
-    private final Pipe copyPipe;
+    /**
+     * Serves hits that get no scratch pipe: teed here and read into memory at once, under its
+     * lock; emptied again if a copy fails half-way.
+     */
+    private final Object copyLock = new Object();
+    /** Guarded by {@link #copyLock}; null if it broke and could not be made again. */
+    private Pipe copyPipe;
     private final AtomicLong held = new AtomicLong();
     private final LongAdder refused = new LongAdder();
     private final LongAdder copied = new LongAdder();
@@ -93,15 +98,15 @@ public final class PipeBodyStore implements AutoCloseable {
         }
         int[] readFds = new int[pieces];
         int[] writeFds = new int[pieces];
-        int made = 0;
+        int made = 0; // pipes made so far: all closed again if one fails, the one being resized included
         try {
-            for (; made < pieces; made++) {
+            while (made < pieces) {
                 int capacity = made == pieces - 1 ? lastCapacity : pipeBytes;
                 Pipe pipe = splice.pipe();
                 readFds[made] = pipe.readFd();
                 writeFds[made] = pipe.writeFd();
+                made++;
                 if (splice.resize(pipe, capacity) < capacity) {
-                    made++;
                     throw new SpliceException.Shortfall("fcntl(F_SETPIPE_SZ, " + capacity + ")");
                 }
             }
@@ -157,8 +162,13 @@ public final class PipeBodyStore implements AutoCloseable {
     @Override
     public void close() {
         scratch.close();
-        closeQuietly(copyPipe.readFd());
-        closeQuietly(copyPipe.writeFd());
+        synchronized (copyLock) {
+            if (copyPipe != null) {
+                closeQuietly(copyPipe.readFd());
+                closeQuietly(copyPipe.writeFd());
+                copyPipe = null;
+            }
+        }
         closeQuietly(devNull);
     }
 
@@ -178,8 +188,37 @@ public final class PipeBodyStore implements AutoCloseable {
         return devNull;
     }
 
-    Pipe copyPipe() {
+    Object copyLock() {
+        return copyLock;
+    }
+
+    /** The copy pipe, empty; call with {@link #copyLock} held. */
+    Pipe copyPipe() throws SpliceException {
+        if (copyPipe == null) {
+            throw new SpliceException.Shortfall("the copy pipe broke earlier and could not be made again");
+        }
         return copyPipe;
+    }
+
+    /** After a failed copy: empties the copy pipe, or replaces it; call with {@link #copyLock} held. */
+    void recoverCopyPipe() {
+        if (copyPipe == null || empty(copyPipe)) {
+            return;
+        }
+        closeQuietly(copyPipe.readFd());
+        closeQuietly(copyPipe.writeFd());
+        copyPipe = null;
+        try {
+            Pipe pipe = splice.pipe();
+            if (splice.resize(pipe, pipeBytes) >= pipeBytes) {
+                copyPipe = pipe;
+            } else {
+                closeQuietly(pipe.readFd());
+                closeQuietly(pipe.writeFd());
+            }
+        } catch (SpliceException e) {
+            log.warn("the copy pipe could not be made again ({}): hits without a scratch pipe will fail", e.getMessage());
+        }
     }
 
     void countCopy() {
@@ -190,6 +229,27 @@ public final class PipeBodyStore implements AutoCloseable {
     void freed(long length, long pages, int descriptors) {
         held.addAndGet(-length);
         budget.give(pages, descriptors);
+    }
+
+    /**
+     * Empties {@code pipe} into /dev/null, whatever it holds; false if that failed (then close it).
+     * A pipe is only ever reused empty: leftovers would go out at the head of another response.
+     */
+    boolean empty(Pipe pipe) {
+        try {
+            while (true) {
+                long n = splice.splice(pipe.readFd(), devNull, Integer.MAX_VALUE, 0);
+                if (n == Splice.AGAIN) {
+                    return true; // nothing left, the write end still open
+                }
+                if (n == 0) {
+                    return false;
+                }
+            }
+        } catch (SpliceException e) {
+            log.debug("emptying a pipe: {}", e.getMessage());
+            return false;
+        }
     }
 
     void closeQuietly(int fd) {
@@ -315,6 +375,7 @@ public final class PipeBodyStore implements AutoCloseable {
                     writeFully(page.memoryAddress(), page.readableBytes());
                 }
             } catch (SpliceException e) {
+                abandon();
                 throw new IllegalStateException("a body's last page did not fit its pipe", e);
             }
             done = true;

@@ -57,6 +57,9 @@ final class PipeTransfer extends AbstractReferenceCounted implements FileRegion 
             if (n == Splice.AGAIN) {
                 break;
             }
+            if (n == 0) { // never from a pipe holding bytes; a loop that could not end otherwise
+                throw new SpliceException.Shortfall("splice of " + staged + " staged bytes into the socket");
+            }
             staged -= n;
             cursor += n;
             moved += n;
@@ -107,16 +110,20 @@ final class PipeTransfer extends AbstractReferenceCounted implements FileRegion 
         return this;
     }
 
-    /** Ended, sent or not: what is left in the scratch pipe (a client gone mid-body) is dropped. */
+    /**
+     * Ended, sent or not: whatever is left in the scratch pipe (a client gone mid-body, a stage
+     * that failed half-way) is dropped before the pipe goes back to the pool.
+     */
     @Override
     protected void deallocate() {
         ScratchPipes pool = body.scratchPipes();
         try {
-            body.drop(scratch, staged);
-            pool.release(scratch);
-        } catch (SpliceException e) {
-            log.debug("scratch pipe not emptied ({}): closed", e.getMessage());
-            pool.discard(scratch);
+            if (body.emptied(scratch)) {
+                pool.release(scratch);
+            } else {
+                log.debug("scratch pipe {} not emptied: closed", scratch);
+                pool.discard(scratch);
+            }
         } finally {
             body.release();
         }

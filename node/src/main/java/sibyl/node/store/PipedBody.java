@@ -62,14 +62,14 @@ final class PipedBody extends AbstractReferenceCounted implements StoredBody {
         }
     }
 
-    /** Reads the range into {@code buffer} through the store's copy pipe, which it leaves empty. */
+    /** Reads the range into {@code buffer} through the store's copy pipe, which it leaves empty, or replaces. */
     private ByteBuf copy(ByteBuf buffer, long offset, long length) {
         Splice splice = store.splice();
-        Pipe pipe = store.copyPipe();
         long cursor = offset;
         long end = offset + length;
-        try {
-            synchronized (pipe) {
+        synchronized (store.copyLock()) {
+            try {
+                Pipe pipe = store.copyPipe();
                 while (cursor < end) {
                     long staged = stage(pipe, cursor, end);
                     while (staged > 0) {
@@ -82,11 +82,12 @@ final class PipedBody extends AbstractReferenceCounted implements StoredBody {
                         cursor += n;
                     }
                 }
+                return buffer;
+            } catch (SpliceException e) {
+                buffer.release();
+                store.recoverCopyPipe();
+                throw new UncheckedIOException("copying a stored body out of its pipes", e);
             }
-            return buffer;
-        } catch (SpliceException e) {
-            buffer.release();
-            throw new UncheckedIOException("copying a stored body out of its pipes", e);
         }
     }
 
@@ -121,6 +122,11 @@ final class PipedBody extends AbstractReferenceCounted implements StoredBody {
             }
             bytes -= n;
         }
+    }
+
+    /** Whether {@code pipe} is empty now, emptied if need be. */
+    boolean emptied(Pipe pipe) {
+        return store.empty(pipe);
     }
 
     ScratchPipes scratchPipes() {

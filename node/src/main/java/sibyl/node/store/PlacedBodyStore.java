@@ -110,7 +110,9 @@ public final class PlacedBodyStore implements BodyStore, AutoCloseable {
         } else if (kernel == Long.MAX_VALUE) {
             memory = cache.memoryBytes();
         } else {
-            memory = Math.max(0, kernel / 4 * 3 - scratch); // a quarter left to other processes of the user
+            // Half: the rest is for other processes of the user, and for the pipe Netty keeps per
+            // client connection an origin body was spliced into (64 KiB each).
+            memory = Math.max(0, kernel / 2 - scratch);
         }
         long descriptors;
         if (pipe.descriptors().isPresent()) {

@@ -14,6 +14,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -165,7 +166,11 @@ class SplicedPathsTest {
         node.get(origin.url("/stored/abort"));
         node.get(origin.url("/no-store/abort")); // the origin connections and scratch pipes exist now
         await().untilAsserted(() -> assertEquals(0, storeCounter("pipe_copied_transfers")));
-        long before = openDescriptors();
+        // The in-process origin closes its side of the spliced (never reused) connection when it
+        // notices: count once the count holds still.
+        java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong(-1);
+        await().pollInterval(Duration.ofMillis(300)).until(() -> last.getAndSet(openDescriptors()) == last.get());
+        long before = last.get();
 
         for (String path : new String[] {"/no-store/abort", "/stored/abort", "/no-store/abort", "/stored/abort"}) {
             Socket socket = new Socket();

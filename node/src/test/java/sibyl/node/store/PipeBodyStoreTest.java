@@ -83,8 +83,10 @@ class PipeBodyStoreTest {
                 assertArrayEquals(bytes, connection.read(size), "pipes of " + pipeBytes + " bytes");
             }
             body.release();
-            await().untilAsserted(() -> assertEquals(0, store.bytesHeld()));
-            assertEquals(0, store.pagesHeld(), "every page back");
+            await().untilAsserted(() -> {
+                assertEquals(0, store.bytesHeld());
+                assertEquals(0, store.pagesHeld(), "every page back");
+            });
             assertEquals(0, store.copiedTransfers(), "spliced, not copied");
         }
     }

@@ -26,10 +26,10 @@ class PipeBudgetTest {
     }
 
     @Test
-    void autoTakesThreeQuartersOfTheUsersPipePagesLessTheScratchPipes() {
+    void autoTakesHalfOfTheUsersPipePagesLessTheScratchPipes() {
         PlacedBodyStore.Budget budget = PlacedBodyStore.budget(cache(), UNPRIVILEGED);
-        // 64 MiB of pages: 48 for Sibyl, of which 65 pipes of 256 KiB (64 transfers and the copy pipe) are scratch.
-        assertEquals(48L * MIB - 65L * 256 * 1024, budget.memory());
+        // 64 MiB of pages: 32 for Sibyl, of which 65 pipes of 256 KiB (64 transfers and the copy pipe) are scratch.
+        assertEquals(32L * MIB - 65L * 256 * 1024, budget.memory());
         assertEquals(10_000, budget.descriptors(), "half of RLIMIT_NOFILE");
     }
 
