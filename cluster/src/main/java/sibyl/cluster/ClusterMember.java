@@ -104,6 +104,20 @@ public final class ClusterMember implements AutoCloseable {
         return members;
     }
 
+    /** This member's view of the cluster. */
+    public ClusterStatus status(boolean draining) {
+        java.util.Map<UUID, Long> claims = ownership.claimsPerMember();
+        List<ClusterStatus.Member> members = new ArrayList<>();
+        long ofLive = 0;
+        for (MemberInfo member : members()) {
+            long count = claims.getOrDefault(member.id(), 0L);
+            ofLive += count;
+            members.add(new ClusterStatus.Member(member, count));
+        }
+        long all = claims.values().stream().mapToLong(Long::longValue).sum();
+        return new ClusterStatus(hazelcast.getConfig().getClusterName(), id(), draining, members, all - ofLive);
+    }
+
     /** Leaves the cluster gracefully: Hazelcast hands this member's partitions to the others first. */
     @Override
     public void close() {

@@ -79,7 +79,7 @@ public final class SibylNode implements AutoCloseable {
         });
         final PolicyChain chain = new PolicyChain();
         final AtomicBoolean draining = new AtomicBoolean();
-        ClusterMember member;
+        volatile ClusterMember member;
         CacheIndex index;
         PlacedBodyStore store;
         PolicyTypes types;
@@ -167,7 +167,10 @@ public final class SibylNode implements AutoCloseable {
             log.info("node {}: ICP policies in order {} (then ICP_OP_MISS); known types {}", name,
                     resources.chain.names(), resources.types.names());
             http = HttpProxyServer.start(httpSettings, settings.origin(), name, resources.index, resources.store,
-                    resources.drop, resources.nocache, resources.accessLog, clock);
+                    resources.drop, resources.nocache, resources.accessLog, clock, () -> {
+                        ClusterMember member = resources.member;
+                        return member == null ? null : member.status(resources.draining.get());
+                    });
             if (clusterSettings.enabled()) {
                 resources.member = joinCluster(clusterSettings, name, http.addresses().get(0));
                 claims.attach(resources.member.ownership());

@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import sibyl.config.HttpSettings;
+import sibyl.cluster.ClusterStatus;
 import sibyl.config.OriginSettings;
 import sibyl.node.cache.CacheIndex;
 import sibyl.node.cache.Heuristics;
@@ -78,7 +79,8 @@ public final class HttpProxyServer implements AutoCloseable {
      * @throws BindException naming an address that is taken or cannot be bound
      */
     public static HttpProxyServer start(HttpSettings settings, OriginSettings originSettings, String node,
-            CacheIndex index, BodyStore store, UrlRules drop, UrlRules nocache, AccessLog accessLog, Clock clock)
+            CacheIndex index, BodyStore store, UrlRules drop, UrlRules nocache, AccessLog accessLog, Clock clock,
+            java.util.function.Supplier<ClusterStatus> cluster)
             throws BindException, InterruptedException {
         boolean epoll = usesEpoll(settings);
         int threads = settings.threads() > 0 ? settings.threads() : Runtime.getRuntime().availableProcessors();
@@ -100,7 +102,7 @@ public final class HttpProxyServer implements AutoCloseable {
         HttpStats stats = new HttpStats();
         Via via = new Via(node);
         ProxyCache cache = new ProxyCache(index, store, new Fetches(), clock, Heuristics.RFC_SUGGESTED, stats, via,
-                originSettings.spliceMinBytes());
+                originSettings.spliceMinBytes(), cluster);
         HttpDecoderConfig decoding = new HttpDecoderConfig()
                 .setMaxInitialLineLength(settings.maxRequestLine())
                 .setMaxHeaderSize(settings.maxHeaderSize())

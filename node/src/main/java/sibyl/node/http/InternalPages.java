@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import sibyl.cluster.ClusterStatus;
 import sibyl.icp.policy.builtin.Cidr;
 
 /**
@@ -53,8 +54,20 @@ final class InternalPages extends SimpleChannelInboundHandler<ProxyRequest> {
                     + client.getAddress().getHostAddress() + " (http.purge-allow)");
             return;
         }
+        if (page.equals("cluster") || page.equals("cluster.json")) {
+            ClusterStatus status = cache.cluster().get();
+            if (status == null) {
+                answer(ctx, request, HttpResponseStatus.NOT_FOUND, "this node is in no cluster (cluster.enabled = false)");
+                return;
+            }
+            boolean json = page.endsWith(".json");
+            page(ctx, request, json ? status.toJson() + "\n" : status.toText(),
+                    json ? "application/json" : "text/plain; charset=us-ascii");
+            return;
+        }
         if (!page.equals("counters")) {
-            answer(ctx, request, HttpResponseStatus.NOT_FOUND, "no cache manager page '" + page + "'; try counters");
+            answer(ctx, request, HttpResponseStatus.NOT_FOUND, "no cache manager page '" + page
+                    + "'; try counters, cluster or cluster.json");
             return;
         }
         HttpStats stats = cache.stats();
@@ -78,11 +91,15 @@ final class InternalPages extends SimpleChannelInboundHandler<ProxyRequest> {
         cache.store().counters().forEach((name, value) -> store.append("sibyl.store.").append(name).append(" = ")
                 .append(value).append('\n'));
         text += store;
+        page(ctx, request, text, "text/plain; charset=us-ascii");
+    }
+
+    private void page(ChannelHandlerContext ctx, ProxyRequest request, String text, String contentType) {
         request.request().release();
-        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         ByteBuf body = ctx.alloc().buffer(bytes.length).writeBytes(bytes);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=us-ascii");
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
         Framing.apply(response.headers(), request.version(), request.keepAlive(), bytes.length, false);
         ctx.writeAndFlush(response);

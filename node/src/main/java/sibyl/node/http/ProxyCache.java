@@ -1,14 +1,16 @@
 package sibyl.node.http;
 
 import java.time.Clock;
+import java.util.function.Supplier;
+import sibyl.cluster.ClusterStatus;
 import sibyl.node.cache.CacheIndex;
 import sibyl.node.cache.Heuristics;
 import sibyl.node.store.BodyStore;
 
 /**
  * What every connection's handlers share: the index, the body store, the fetches in flight, the
- * clock freshness is reckoned by, and the counters; and the smallest unstored body spliced from
- * origin to client (-1: never).
+ * clock freshness is reckoned by, and the counters; the smallest unstored body spliced from
+ * origin to client (-1: never); and the node's view of its cluster (null outside one).
  */
 record ProxyCache(CacheIndex index, BodyStore store, Fetches fetches, Clock clock, Heuristics heuristics,
-        HttpStats stats, Via via, long spliceMinBytes) {}
+        HttpStats stats, Via via, long spliceMinBytes, Supplier<ClusterStatus> cluster) {}

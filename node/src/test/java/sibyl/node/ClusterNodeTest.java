@@ -1,0 +1,137 @@
+package sibyl.node;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import sibyl.config.SettingsLoader;
+import sibyl.icp.client.IcpClient;
+import sibyl.icp.wire.IcpOpcode;
+import sibyl.node.cli.SibylCommand;
+
+/** Two clustered nodes in one JVM: claims following what a node stores, the status page and command, the drain. */
+class ClusterNodeTest {
+    @TempDir
+    Path directory;
+
+    @Test
+    void storedUrlsAreClaimedPurgesReleaseThemAndADrainingNodeHandsEverythingOver() throws Exception {
+        com.sun.net.httpserver.HttpServer origin = com.sun.net.httpserver.HttpServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        origin.createContext("/", exchange -> {
+            byte[] body = "body".getBytes();
+            exchange.getResponseHeaders().set("Cache-Control", "max-age=3600");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        origin.start();
+        String members = "\"127.0.0.1:" + freePort() + "\", \"127.0.0.1:" + freePort() + "\"";
+        SibylNode a = start("a", members.split(", ")[0], members);
+        SibylNode b = start("b", members.split(", ")[1], members);
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> a.clusterMembers() == 2 && b.clusterMembers() == 2);
+
+            // A URL that b owns by partition, fetched through a: a stores it and claims it.
+            String url = null;
+            for (int i = 0; url == null; i++) {
+                String candidate = "http://127.0.0.1:" + origin.getAddress().getPort() + "/claim/" + i;
+                if (icp(b, candidate) == IcpOpcode.HIT) {
+                    url = candidate;
+                }
+            }
+            assertEquals(IcpOpcode.MISS_NOFETCH, icp(a, url), "b owns it by partition");
+            assertEquals(200, get(a, url).statusCode());
+            String claimed = url;
+            await().until(() -> icp(a, claimed) == IcpOpcode.HIT && icp(b, claimed) == IcpOpcode.MISS_NOFETCH);
+
+            String status = page(a, "cluster");
+            assertTrue(status.startsWith("cluster clustered-node-test: 2 members"), status);
+            assertTrue(status.contains("node-a") && status.contains("node-b"), status);
+            String json = page(b, "cluster.json");
+            assertTrue(json.contains("\"cluster\":\"clustered-node-test\"") && json.contains("\"name\":\"node-a\""), json);
+            ByteArrayOutputStream printed = new ByteArrayOutputStream();
+            CommandLine command = SibylCommand.commandLine().setOut(new PrintWriter(printed, true));
+            assertEquals(0, command.execute("cluster", "status", "127.0.0.1:" + a.httpAddresses().get(0).getPort()));
+            assertTrue(printed.toString().contains("2 members"), printed.toString());
+
+            HttpResponse<String> purge = send(a, HttpRequest.newBuilder(URI.create(url)).method("PURGE",
+                    HttpRequest.BodyPublishers.noBody()).build());
+            assertEquals(200, purge.statusCode());
+            await().until(() -> icp(b, claimed) == IcpOpcode.HIT && icp(a, claimed) == IcpOpcode.MISS_NOFETCH);
+
+            a.close(); // drains: releases its claims, then leaves
+            await().atMost(Duration.ofSeconds(15)).until(() -> b.clusterMembers() == 1);
+            for (int i = 0; i < 50; i++) {
+                assertEquals(IcpOpcode.HIT, icp(b, "http://example.com/after-drain/" + i), "b owns everything now");
+            }
+        } finally {
+            a.close();
+            b.close();
+            origin.stop(0);
+        }
+    }
+
+    private SibylNode start(String name, String listen, String members) throws Exception {
+        Path config = directory.resolve(name + ".conf");
+        Files.writeString(config, """
+                node.name = node-%s
+                icp.listen = ["127.0.0.1:0"]
+                http.listen = ["127.0.0.1:0"]
+                cluster { enabled = true, name = clustered-node-test, listen = %s, members = [%s], drain-timeout = 2s }
+                """.formatted(name, listen, members));
+        return SibylNode.start(SettingsLoader.load(config, Map.of()));
+    }
+
+    private static IcpOpcode icp(SibylNode node, String url) throws Exception {
+        InetSocketAddress icp = node.icpAddresses().get(0);
+        try (IcpClient client = IcpClient.openFor(icp)) {
+            return client.query(icp, url, Duration.ofSeconds(5)).join().message().opcode();
+        }
+    }
+
+    private static HttpResponse<String> get(SibylNode node, String url) throws IOException, InterruptedException {
+        return send(node, HttpRequest.newBuilder(URI.create(url)).build());
+    }
+
+    private static HttpResponse<String> send(SibylNode node, HttpRequest request) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .proxy(ProxySelector.of(node.httpAddresses().get(0))).build();
+        return client.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String page(SibylNode node, String page) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        InetSocketAddress http = node.httpAddresses().get(0);
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + http.getPort() + "/squid-internal-mgr/" + page)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        return response.body();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+}
