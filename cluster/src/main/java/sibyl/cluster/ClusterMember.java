@@ -72,7 +72,7 @@ public final class ClusterMember implements AutoCloseable {
         join.getMulticastConfig().setEnabled(settings.multicast());
         List<String> members = new ArrayList<>();
         for (InetSocketAddress member : settings.members()) {
-            members.add(member.getAddress().getHostAddress() + ":" + member.getPort());
+            members.add(member.getHostString() + ":" + member.getPort()); // names resolved by Hazelcast, when it joins
         }
         join.getTcpIpConfig().setEnabled(!settings.multicast() || !members.isEmpty()).setMembers(members);
 

@@ -15,6 +15,18 @@ public final class HostPort {
      * @throws IllegalArgumentException saying what is wrong with {@code text}
      */
     public static InetSocketAddress parse(String text) {
+        return parse(text, true);
+    }
+
+    /**
+     * HOST:PORT with the host name left unresolved, for addresses looked up when they are used
+     * (another cluster member's name, which may not resolve until that member is up).
+     */
+    public static InetSocketAddress parseUnresolved(String text) {
+        return parse(text, false);
+    }
+
+    private static InetSocketAddress parse(String text, boolean resolve) {
         String trimmed = text.strip();
         int colon = trimmed.lastIndexOf(':');
         if (colon < 0) {
@@ -37,6 +49,9 @@ public final class HostPort {
         }
         if (host.isEmpty() || host.equals("*")) {
             return new InetSocketAddress(port);
+        }
+        if (!resolve) {
+            return InetSocketAddress.createUnresolved(host, port);
         }
         try {
             return new InetSocketAddress(InetAddress.getByName(host), port);

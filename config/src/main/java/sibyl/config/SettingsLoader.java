@@ -121,8 +121,22 @@ public final class SettingsLoader {
             throw bad("cluster.name", config.getValue("cluster.name"), "must not be empty");
         }
         ConfigValue members = config.getValue("cluster.members");
-        List<InetSocketAddress> addresses = members.valueType() == ConfigValueType.LIST && config.getList("cluster.members").isEmpty()
-                ? List.of() : listen(config, "cluster.members");
+        if (members.valueType() != ConfigValueType.LIST) {
+            throw bad("cluster.members", members, "expected a list of \"HOST:PORT\"");
+        }
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        List<? extends ConfigValue> items = config.getList("cluster.members");
+        for (int i = 0; i < items.size(); i++) {
+            ConfigValue item = items.get(i);
+            if (item.valueType() != ConfigValueType.STRING) {
+                throw bad("cluster.members[" + i + "]", item, "expected \"HOST:PORT\"");
+            }
+            try {
+                addresses.add(HostPort.parseUnresolved((String) item.unwrapped()));
+            } catch (IllegalArgumentException e) {
+                throw bad("cluster.members[" + i + "]", item, e.getMessage());
+            }
+        }
         String mode = string(config, "cluster.mode").strip().toUpperCase(Locale.ROOT);
         ClusterSettings.Mode parsed;
         try {

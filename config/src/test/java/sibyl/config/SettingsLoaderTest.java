@@ -295,6 +295,40 @@ class SettingsLoaderTest {
         assertMessage("cache.pipe.descriptors = \"many\"", "expected", "cache.pipe.descriptors = many\n");
     }
 
+    @Test
+    void theClusterIsOffByDefault() {
+        ClusterSettings cluster = SettingsLoader.defaults().cluster();
+
+        assertEquals(false, cluster.enabled());
+        assertEquals("sibyl", cluster.name());
+        assertEquals(new InetSocketAddress("127.0.0.1", 5701), cluster.listen());
+        assertEquals(List.of(), cluster.members());
+        assertEquals(ClusterSettings.Mode.PARENT, cluster.mode());
+        assertEquals(java.time.Duration.ofSeconds(10), cluster.drainTimeout());
+    }
+
+    @Test
+    void memberNamesAreLeftForHazelcastToResolve() throws IOException {
+        Path file = write("""
+                cluster { enabled = true, members = ["node1:5701", "node2.invalid:5701", "10.0.0.3:5702"], mode = sibling }
+                """);
+
+        ClusterSettings cluster = SettingsLoader.load(file, Map.of()).cluster();
+
+        assertEquals(List.of("node1:5701", "node2.invalid:5701", "10.0.0.3:5702"),
+                cluster.members().stream().map(a -> a.getHostString() + ":" + a.getPort()).toList());
+        assertTrue(cluster.members().get(1).isUnresolved(), "not looked up when the settings are read");
+        assertEquals(ClusterSettings.Mode.SIBLING, cluster.mode());
+    }
+
+    @Test
+    void badClusterSettingsNameTheKeyAndTheFile() throws IOException {
+        assertMessage("cluster.mode = \"leader\"", "expected parent or sibling", "cluster.mode = leader\n");
+        assertMessage("cluster.members[1] = \"node2\"", "HOST:PORT", "cluster.members = [\"node1:5701\", \"node2\"]\n");
+        assertMessage("cluster.name = \" \"", "must not be empty", "cluster.name = \" \"\n");
+        assertMessage("cluster.drain-timeout = 0", "must be positive", "cluster.drain-timeout = 0\n");
+    }
+
     private void assertMessage(String start, String why, String content) throws IOException {
         Path file = write(content);
         SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(file, Map.of()));
