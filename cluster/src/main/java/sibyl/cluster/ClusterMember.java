@@ -64,7 +64,9 @@ public final class ClusterMember implements AutoCloseable {
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(settings.listen().getPort()).setPortAutoIncrement(false);
         if (!wildcard) {
-            network.getInterfaces().setEnabled(true).addInterface(host);
+            // This address exactly, even one no interface lists (127.0.0.11 on loopback):
+            // interface matching would refuse it.
+            config.setProperty("hazelcast.local.localAddress", host);
             network.setPublicAddress(host + ":" + settings.listen().getPort());
         }
         JoinConfig join = network.getJoin();
