@@ -34,9 +34,11 @@ import sibyl.node.cache.CachePolicy;
 import sibyl.node.cache.CachePolicyProvider;
 import sibyl.node.cluster.HeldUrls;
 import sibyl.node.cluster.IndexClaims;
+import sibyl.node.cluster.PeerOwners;
 import sibyl.node.http.AccessLog;
 import sibyl.node.http.HttpProxyServer;
 import sibyl.node.http.HttpStats;
+import sibyl.node.http.Peers;
 import sibyl.node.http.UrlRules;
 import sibyl.node.store.PlacedBodyStore;
 
@@ -170,7 +172,7 @@ public final class SibylNode implements AutoCloseable {
                     resources.drop, resources.nocache, resources.accessLog, clock, () -> {
                         ClusterMember member = resources.member;
                         return member == null ? null : member.status(resources.draining.get());
-                    });
+                    }, clusterSettings.enabled() ? new PeerOwners(() -> resources.member) : Peers.NONE);
             if (clusterSettings.enabled()) {
                 resources.member = joinCluster(clusterSettings, name, http.addresses().get(0));
                 claims.attach(resources.member.ownership());

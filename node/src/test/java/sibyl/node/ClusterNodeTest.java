@@ -50,7 +50,8 @@ class ClusterNodeTest {
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> a.clusterMembers() == 2 && b.clusterMembers() == 2);
 
-            // A URL that b owns by partition, fetched through a: a stores it and claims it.
+            // A URL that b owns by partition, sent to a as b would send it (peer fill, Via naming b):
+            // a fetches it from the origin, stores it and claims it.
             String url = null;
             for (int i = 0; url == null; i++) {
                 String candidate = "http://127.0.0.1:" + origin.getAddress().getPort() + "/claim/" + i;
@@ -59,7 +60,8 @@ class ClusterNodeTest {
                 }
             }
             assertEquals(IcpOpcode.MISS_NOFETCH, icp(a, url), "b owns it by partition");
-            assertEquals(200, get(a, url).statusCode());
+            assertEquals(200, send(a, HttpRequest.newBuilder(URI.create(url)).header("Via", "1.1 node-b (sibyl)").build())
+                    .statusCode());
             String claimed = url;
             await().until(() -> icp(a, claimed) == IcpOpcode.HIT && icp(b, claimed) == IcpOpcode.MISS_NOFETCH);
 
@@ -90,15 +92,83 @@ class ClusterNodeTest {
         }
     }
 
-    private SibylNode start(String name, String listen, String members) throws Exception {
+    @Test
+    void aMissForAnotherMembersUrlIsFetchedFromThatMemberAndFromTheOriginWhenItFails() throws Exception {
+        java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> asked =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        com.sun.net.httpserver.HttpServer origin = com.sun.net.httpserver.HttpServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        origin.createContext("/", exchange -> {
+            asked.computeIfAbsent(exchange.getRequestURI().getPath(), p -> new java.util.concurrent.atomic.AtomicInteger())
+                    .incrementAndGet();
+            byte[] body = ("body of " + exchange.getRequestURI().getPath()).getBytes();
+            exchange.getResponseHeaders().set("Cache-Control", "max-age=3600");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        origin.start();
+        int[] ports = {freePort(), freePort(), freePort()};
+        String members = "\"127.0.0.1:" + ports[0] + "\", \"127.0.0.1:" + ports[1] + "\", \"127.0.0.1:" + ports[2] + "\"";
+        SibylNode a = start("a", "\"127.0.0.1:" + ports[0] + "\"", members, "peer-fill-test");
+        SibylNode b = start("b", "\"127.0.0.1:" + ports[1] + "\"", members, "peer-fill-test");
+        // A member whose node does not answer HTTP: its URLs must come from the origin.
+        sibyl.cluster.ClusterMember silent = sibyl.cluster.ClusterMember.join(new sibyl.config.ClusterSettings(true,
+                "peer-fill-test", new InetSocketAddress("127.0.0.1", ports[2]),
+                java.util.Arrays.stream(ports).mapToObj(port -> new InetSocketAddress("127.0.0.1", port)).toList(),
+                false, sibyl.config.ClusterSettings.Mode.PARENT, Duration.ofSeconds(1)),
+                "node-silent", new InetSocketAddress("127.0.0.1", freePort()));
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> a.clusterMembers() == 3 && b.clusterMembers() == 3);
+            String base = "http://127.0.0.1:" + origin.getAddress().getPort();
+            String ofB = null;
+            String ofSilent = null;
+            for (int i = 0; ofB == null || ofSilent == null; i++) {
+                String url = base + "/peer/" + i;
+                if (ofB == null && icp(b, url) == IcpOpcode.HIT) {
+                    ofB = url;
+                } else if (ofSilent == null && silent.ownership().ownerOf(url).local()) {
+                    ofSilent = url;
+                }
+            }
+
+            for (int round = 0; round < 2; round++) {
+                HttpResponse<String> response = get(a, ofB);
+                assertEquals(200, response.statusCode());
+                assertEquals("body of " + URI.create(ofB).getPath(), response.body());
+                String via = String.join(",", response.headers().allValues("Via"));
+                assertTrue(via.contains("node-b") && via.contains("node-a"), "through b, then a: " + via);
+            }
+            assertEquals(1, asked.get(URI.create(ofB).getPath()).get(), "b fetched it once and served it the second time");
+            assertTrue(!b.index().peek(sibyl.node.cache.CacheKey.of(ofB)).isEmpty(), "the owner stores it");
+            assertTrue(a.index().peek(sibyl.node.cache.CacheKey.of(ofB)).isEmpty(), "the node asked does not");
+
+            HttpResponse<String> fallback = get(a, ofSilent);
+            assertEquals(200, fallback.statusCode(), "from the origin when the owner does not answer");
+            assertEquals(1, asked.get(URI.create(ofSilent).getPath()).get());
+            String counters = page(a, "counters");
+            assertTrue(counters.contains("sibyl.peer_requests = 3\n") && counters.contains("sibyl.peer_errors = 1\n"), counters);
+        } finally {
+            a.close();
+            b.close();
+            silent.close();
+            origin.stop(0);
+        }
+    }
+
+    private SibylNode start(String name, String listen, String members, String cluster) throws Exception {
         Path config = directory.resolve(name + ".conf");
         Files.writeString(config, """
                 node.name = node-%s
                 icp.listen = ["127.0.0.1:0"]
                 http.listen = ["127.0.0.1:0"]
-                cluster { enabled = true, name = clustered-node-test, listen = %s, members = [%s], drain-timeout = 2s }
-                """.formatted(name, listen, members));
+                cluster { enabled = true, name = %s, listen = %s, members = [%s], drain-timeout = 2s }
+                """.formatted(name, cluster, listen, members));
         return SibylNode.start(SettingsLoader.load(config, Map.of()));
+    }
+
+    private SibylNode start(String name, String listen, String members) throws Exception {
+        return start(name, listen, members, "clustered-node-test");
     }
 
     private static IcpOpcode icp(SibylNode node, String url) throws Exception {

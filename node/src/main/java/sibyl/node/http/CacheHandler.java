@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sibyl.node.cache.CacheEntry;
@@ -84,7 +85,10 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
             }
         }
         boolean leads = HttpMethod.GET.equals(request.method()) && OriginRequests.whole(headers);
-        Fetch fetch = new Fetch(cache, request, HttpMethod.GET, true, false, entry, leads ? respond(ctx, request) : null);
+        // Another member owns the URL: fetch it from that member, which stores it; this node does not.
+        InetSocketAddress owner = leads && entry == null ? cache.peers().ownerOf(request.key(), Via.receivedBy(headers)) : null;
+        Fetch fetch = new Fetch(cache, request, HttpMethod.GET, owner == null, false, entry,
+                leads ? respond(ctx, request) : null);
         Fetch inFlight = cache.fetches().registerOrGet(fetch);
         if (inFlight != null && inFlight.join(waiter(ctx, request))) {
             if (entry != null) {
@@ -97,7 +101,12 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
         } else {
             fetch.join(waiter(ctx, request));
         }
-        fetch.begin(origins, OriginRequests.build(request, HttpMethod.GET, true, entry, cache.via()), request.origin());
+        if (owner != null) {
+            fetch.beginFromPeer(origins, OriginRequests.forPeer(request, cache.via()), owner,
+                    () -> OriginRequests.build(request, HttpMethod.GET, true, null, cache.via()), request.origin());
+        } else {
+            fetch.begin(origins, OriginRequests.build(request, HttpMethod.GET, true, entry, cache.via()), request.origin());
+        }
         if (leads) {
             request.request().release();
         }

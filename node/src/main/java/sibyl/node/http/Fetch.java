@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sibyl.node.cache.CacheControl;
@@ -70,7 +71,9 @@ final class Fetch implements OriginListener {
     private final CacheControl requestControl;
     private final boolean mayStore;
     private final boolean invalidates;
-    private final String hierarchy;
+    private String hierarchy;
+    /** For a fetch from the URL's owner: where to go instead if the owner fails before answering. */
+    private Fallback fallback;
     private CacheEntry stale;
     private ClientResponse leader;
     private final List<Waiter> waiters = new ArrayList<>(0);
@@ -117,6 +120,23 @@ final class Fetch implements OriginListener {
     }
 
     /** Sends {@code request} (ownership passes on) to {@code origin} through {@code client}. */
+    /** The origin, asked when the member that owns the URL could not be. */
+    private record Fallback(OriginClient client, Supplier<FullHttpRequest> request, InetSocketAddress origin,
+            String hierarchy) {}
+
+    /**
+     * Sends {@code request} to {@code peer}, the cluster member that owns the URL (peer fill);
+     * if it fails before its response begins, {@code originRequest} goes to {@code origin}.
+     */
+    void beginFromPeer(OriginClient client, FullHttpRequest request, InetSocketAddress peer,
+            Supplier<FullHttpRequest> originRequest, InetSocketAddress origin) {
+        fallback = new Fallback(client, originRequest, origin, hierarchy);
+        hierarchy = "DEFAULT_PARENT/" + peer.getAddress().getHostAddress();
+        cache.stats().peerRequests.increment();
+        requestMillis = cache.clock().millis();
+        exchange = client.send(peer, request, this);
+    }
+
     void begin(OriginClient client, FullHttpRequest request, InetSocketAddress origin) {
         requestMillis = cache.clock().millis();
         cache.stats().originRequests.increment();
@@ -321,6 +341,15 @@ final class Fetch implements OriginListener {
 
     @Override
     public void onFailure(OriginFailure failure, Throwable cause) {
+        if (fallback != null && status == null) {
+            Fallback origin = fallback;
+            fallback = null;
+            hierarchy = origin.hierarchy();
+            cache.stats().peerErrors.increment();
+            log.debug("{}: the owner could not be asked ({}); asking the origin", key, describe(failure, cause));
+            begin(origin.client(), origin.request().get(), origin.origin());
+            return;
+        }
         cache.stats().originErrors.increment();
         abandon();
         String detail = describe(failure, cause);

@@ -80,7 +80,7 @@ public final class HttpProxyServer implements AutoCloseable {
      */
     public static HttpProxyServer start(HttpSettings settings, OriginSettings originSettings, String node,
             CacheIndex index, BodyStore store, UrlRules drop, UrlRules nocache, AccessLog accessLog, Clock clock,
-            java.util.function.Supplier<ClusterStatus> cluster)
+            java.util.function.Supplier<ClusterStatus> cluster, Peers peers)
             throws BindException, InterruptedException {
         boolean epoll = usesEpoll(settings);
         int threads = settings.threads() > 0 ? settings.threads() : Runtime.getRuntime().availableProcessors();
@@ -102,7 +102,7 @@ public final class HttpProxyServer implements AutoCloseable {
         HttpStats stats = new HttpStats();
         Via via = new Via(node);
         ProxyCache cache = new ProxyCache(index, store, new Fetches(), clock, Heuristics.RFC_SUGGESTED, stats, via,
-                originSettings.spliceMinBytes(), cluster);
+                originSettings.spliceMinBytes(), cluster, peers);
         HttpDecoderConfig decoding = new HttpDecoderConfig()
                 .setMaxInitialLineLength(settings.maxRequestLine())
                 .setMaxHeaderSize(settings.maxHeaderSize())

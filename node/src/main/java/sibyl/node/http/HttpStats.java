@@ -18,6 +18,8 @@ public final class HttpStats {
     final LongAdder originRequests = new LongAdder();
     final LongAdder originErrors = new LongAdder();
     final LongAdder splicedResponses = new LongAdder();
+    final LongAdder peerRequests = new LongAdder();
+    final LongAdder peerErrors = new LongAdder();
     final LongAdder splicedBytes = new LongAdder();
     final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -61,6 +63,16 @@ public final class HttpStats {
     /** Origin exchanges that failed: unreachable, timed out, busy, bad or cut-short responses. */
     public long originErrors() {
         return originErrors.sum();
+    }
+
+    /** Misses fetched from the cluster member that owns the URL instead of its origin. */
+    public long peerRequests() {
+        return peerRequests.sum();
+    }
+
+    /** Of those, the ones the owner failed, asked of the origin instead. */
+    public long peerErrors() {
+        return peerErrors.sum();
     }
 
     /** Requests begun and not yet answered in full. */

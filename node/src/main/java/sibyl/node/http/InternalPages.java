@@ -81,6 +81,8 @@ final class InternalPages extends SimpleChannelInboundHandler<ProxyRequest> {
                 + "server.all.errors = " + stats.originErrors() + "\n"
                 + "sibyl.misses = " + stats.misses() + "\n"
                 + "sibyl.revalidations = " + stats.revalidations() + "\n"
+                + "sibyl.peer_requests = " + stats.peerRequests() + "\n"
+                + "sibyl.peer_errors = " + stats.peerErrors() + "\n"
                 + "sibyl.spliced_responses = " + stats.splicedResponses() + "\n"
                 + "sibyl.spliced_kbytes = " + stats.splicedBytes() / 1024 + "\n"
                 + "sibyl.evictions = " + cache.index().evictions() + "\n"

@@ -40,6 +40,19 @@ final class OriginRequests {
      * @param stale the entry to revalidate, whose validators are sent; or null
      */
     static FullHttpRequest build(ProxyRequest request, HttpMethod method, boolean forStore, CacheEntry stale, Via via) {
+        return build(request, method, forStore, stale, via, false);
+    }
+
+    /**
+     * The same request for another cluster member, which owns the URL: in absolute form, as a
+     * client of a proxy sends it, for the member to answer from its cache or its origin.
+     */
+    static FullHttpRequest forPeer(ProxyRequest request, Via via) {
+        return build(request, HttpMethod.GET, true, null, via, true);
+    }
+
+    private static FullHttpRequest build(ProxyRequest request, HttpMethod method, boolean forStore, CacheEntry stale,
+            Via via, boolean absoluteForm) {
         HttpHeaders headers = HopByHop.withoutHopByHop(request.headers());
         headers.set(HttpHeaderNames.HOST, request.authority());
         via.add(headers, request.version());
@@ -64,7 +77,7 @@ final class OriginRequests {
         if (content.isReadable() || !bodiless) {
             headers.set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
         }
-        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, request.originTarget(), content, headers,
-                EmptyHttpHeaders.INSTANCE);
+        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, absoluteForm ? request.url() : request.originTarget(),
+                content, headers, EmptyHttpHeaders.INSTANCE);
     }
 }

@@ -3,6 +3,8 @@ package sibyl.node.http;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpVersion;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * This node in Via (RFC 9110 section 7.6.3) and X-Cache headers: added to every message it
@@ -46,14 +48,25 @@ final class Via {
 
     /** Whether a received request's Via names this node: it has been here before. */
     boolean loops(HttpHeaders headers) {
-        for (String line : headers.getAll(HttpHeaderNames.VIA)) {
-            for (String element : line.split(",")) {
-                String[] words = element.strip().split("[ \\t]+");
-                if (words.length >= 2 && words[1].equalsIgnoreCase(node)) {
-                    return true;
-                }
+        for (String name : receivedBy(headers)) {
+            if (name.equalsIgnoreCase(node)) {
+                return true;
             }
         }
         return false;
+    }
+
+    /** The received-by names of a message's Via elements, in order ("1.1 NAME (comment)"). */
+    static List<String> receivedBy(HttpHeaders headers) {
+        List<String> names = new ArrayList<>(2);
+        for (String line : headers.getAll(HttpHeaderNames.VIA)) {
+            for (String element : line.split(",")) {
+                String[] words = element.strip().split("[ \\t]+");
+                if (words.length >= 2) {
+                    names.add(words[1]);
+                }
+            }
+        }
+        return names;
     }
 }
