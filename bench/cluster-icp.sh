@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# ICP serving rate of a clustered node against a lone one: `sibyl icp bench` (1,000 URLs in
+# turn, a window of 64) against a node started alone (127.0.0.31), then against node1 of a
+# three-node bin/cluster-local (no Squid), RUNS times in alternation. Everything on 127.0.0.x,
+# stopped by pid at the end.
+#
+#   bench/cluster-icp.sh [QUERIES] [RUNS]      defaults 1000000 and 3
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+queries=${1:-1000000}
+runs=${2:-3}
+work=$(mktemp -d /tmp/sibyl-cluster-icp.XXXXXX)
+mkdir -p "$top/bench/out"
+out=${OUT:-$top/bench/out/cluster-icp-$(date -u +%Y%m%dT%H%M%SZ).txt}
+[[ -f $top/node/target/sibyl-node.jar ]] || (cd "$top" && mvn -B -q -DskipTests package)
+pids=()
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+cat > "$work/lone.conf" <<CONF
+node.name = lone
+http.listen = ["127.0.0.31:3128"]
+icp.listen = ["127.0.0.31:3130"]
+CONF
+bench() { # NAME ADDRESS
+    local line
+    line=$("$top/bin/sibyl" icp bench "$2" --queries "$queries" --warmup 200000 2>&1 | grep '^RESULT') \
+        || { echo "cluster-icp.sh: icp bench against $2 failed" >&2; exit 1; }
+    echo "RUN $1 $line"
+}
+{
+    echo "# bench/cluster-icp.sh $queries $runs   $(date -u +%Y-%m-%dT%H:%M:%SZ)   $(nproc) cores, $(uname -r)"
+    for run in $(seq "$runs"); do
+        JAVA_OPTS="-Xmx256m -XX:MaxDirectMemorySize=384m" "$top/bin/sibyl" node --config "$work/lone.conf" 2> "$work/lone.log" &
+        lone=$!
+        pids+=("$lone")
+        for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.31/3128) 2>/dev/null && break; sleep 0.1; done
+        bench lone 127.0.0.31:3130
+        kill "$lone"; wait "$lone" 2>/dev/null || true
+
+        "$top/bin/cluster-local" --no-squid --dir "$work/cluster" 2> "$work/cluster.log" &
+        cluster=$!
+        pids+=("$cluster")
+        for _ in $(seq 1200); do [[ -f $work/cluster/ready ]] && break; sleep 0.1; done
+        [[ -f $work/cluster/ready ]] || { echo "cluster-icp.sh: the cluster did not start; see $work" >&2; exit 1; }
+        bench clustered 127.0.0.11:3130
+        kill "$cluster"; wait "$cluster" 2>/dev/null || true
+        rm -rf "$work/cluster"
+    done
+} | tee "$out"
+echo "written to $out"
