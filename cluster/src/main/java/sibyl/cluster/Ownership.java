@@ -4,7 +4,10 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.InitialMembershipEvent;
 import com.hazelcast.cluster.InitialMembershipListener;
 import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.core.EntryListener;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.MapEvent;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.partition.Partition;
 import com.hazelcast.replicatedmap.ReplicatedMap;
@@ -13,8 +16,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -24,9 +28,11 @@ import org.slf4j.LoggerFactory;
  * Who owns which URL: the live member that claimed it (by storing it), else the member that
  * Hazelcast's partitioning gives it.
  *
- * <p>Claims live in a replicated map, so every member holds all of them and {@link #ownerOf}
- * reads only local memory (the claim, the member list, the partition table): the ICP path
- * never waits on the network. The price is the consistency window: a claim reaches the other
+ * <p>Claims live in a replicated map, so every member holds all of them, and each member mirrors
+ * them into a plain concurrent map fed by the replicated map's entry events (reconciled with it
+ * every {@link #RECONCILE_SECONDS} s, so that a missed event cannot leave a claim behind for
+ * longer): {@link #ownerOf} reads only local memory (that map, the member list, the partition
+ * table), and the ICP path never waits on the network. The price is the consistency window: a claim reaches the other
  * members asynchronously, typically within a millisecond on one network, and until it does a
  * URL just stored may look unclaimed there (two members may answer HIT; Squid takes the first).
  * Memory per member grows with the claims of the whole cluster (about 150 bytes each).
@@ -47,11 +53,16 @@ public final class Ownership implements AutoCloseable {
     private final HazelcastInstance hazelcast;
     private final ReplicatedMap<String, UUID> claims;
     private final UUID self;
-    private final ExecutorService writes = Executors.newSingleThreadExecutor(runnable -> {
+    static final int RECONCILE_SECONDS = 30;
+
+    private final ScheduledExecutorService writes = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "sibyl-claims");
         thread.setDaemon(true);
         return thread;
     });
+    /** The claims as this member knows them, for lookups cheaper than the replicated map's. */
+    private final ConcurrentHashMap<String, UUID> mirror = new ConcurrentHashMap<>();
+    private final UUID entryRegistration;
     private volatile Set<UUID> live = Set.of();
     private final UUID membershipRegistration;
 
@@ -59,6 +70,9 @@ public final class Ownership implements AutoCloseable {
         this.hazelcast = hazelcast;
         this.claims = hazelcast.getReplicatedMap(ClusterMember.CLAIMS);
         this.self = hazelcast.getCluster().getLocalMember().getUuid();
+        this.entryRegistration = claims.addEntryListener(new Mirror());
+        reconcile();
+        writes.scheduleWithFixedDelay(this::reconcileQuietly, RECONCILE_SECONDS, RECONCILE_SECONDS, TimeUnit.SECONDS);
         this.membershipRegistration = hazelcast.getCluster().addMembershipListener(new InitialMembershipListener() {
             @Override
             public void init(InitialMembershipEvent event) {
@@ -98,7 +112,7 @@ public final class Ownership implements AutoCloseable {
      * only; allocates one small record.
      */
     public Owner ownerOf(String key) {
-        UUID claimant = claims.get(key);
+        UUID claimant = mirror.get(key);
         if (claimant != null && live.contains(claimant)) {
             return new Owner(claimant, true, claimant.equals(self));
         }
@@ -164,6 +178,60 @@ public final class Ownership implements AutoCloseable {
         log.info("removed {} claims of member {}", removed, member);
     }
 
+    /** Makes the mirror what the replicated map holds. */
+    private void reconcile() {
+        for (Map.Entry<String, UUID> claim : claims.entrySet()) {
+            mirror.put(claim.getKey(), claim.getValue());
+        }
+        mirror.keySet().removeIf(key -> !claims.containsKey(key));
+    }
+
+    private void reconcileQuietly() {
+        try {
+            reconcile();
+        } catch (RuntimeException e) {
+            log.debug("reconciling claims: {}", e.toString());
+        }
+    }
+
+    /** Keeps the mirror current; on Hazelcast's event threads, in order per key. */
+    private final class Mirror implements EntryListener<String, UUID> {
+        @Override
+        public void entryAdded(EntryEvent<String, UUID> event) {
+            mirror.put(event.getKey(), event.getValue());
+        }
+
+        @Override
+        public void entryUpdated(EntryEvent<String, UUID> event) {
+            mirror.put(event.getKey(), event.getValue());
+        }
+
+        @Override
+        public void entryRemoved(EntryEvent<String, UUID> event) {
+            mirror.remove(event.getKey());
+        }
+
+        @Override
+        public void entryEvicted(EntryEvent<String, UUID> event) {
+            mirror.remove(event.getKey()); // a claim's lifetime ran out
+        }
+
+        @Override
+        public void entryExpired(EntryEvent<String, UUID> event) {
+            mirror.remove(event.getKey());
+        }
+
+        @Override
+        public void mapCleared(MapEvent event) {
+            mirror.clear();
+        }
+
+        @Override
+        public void mapEvicted(MapEvent event) {
+            mirror.clear();
+        }
+    }
+
     private void submit(Runnable write) {
         try {
             writes.execute(() -> {
@@ -185,6 +253,7 @@ public final class Ownership implements AutoCloseable {
     public void close() {
         try {
             hazelcast.getCluster().removeMembershipListener(membershipRegistration);
+            claims.removeEntryListener(entryRegistration);
         } catch (HazelcastInstanceNotActiveException e) {
             // already stopped
         }
