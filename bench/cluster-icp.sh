@@ -32,6 +32,9 @@ bench() { # NAME ADDRESS
         || { echo "cluster-icp.sh: icp bench against $2 failed" >&2; exit 1; }
     echo "RUN $1 $line"
 }
+# Output to the terminal and the result file; the work stays in this shell, so that the EXIT
+# trap sees every pid it must stop.
+exec > >(tee "$out")
 {
     echo "# bench/cluster-icp.sh $queries $runs   $(date -u +%Y-%m-%dT%H:%M:%SZ)   $(nproc) cores, $(uname -r)"
     for run in $(seq "$runs"); do
@@ -51,5 +54,5 @@ bench() { # NAME ADDRESS
         kill "$cluster"; wait "$cluster" 2>/dev/null || true
         rm -rf "$work/cluster"
     done
-} | tee "$out"
+}
 echo "written to $out"

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Squid in front of three Sibyl nodes against Squid in front of three plain Squid parents
+# (memory caches, ICP, Squid's first-parent-miss), one run each, the same workload: URLS
+# distinct objects of SIZE bytes, requested uniformly at random (fixed seed) REQUESTS times
+# through the front Squid by 8 clients. Each cache is given MEMORY, so the objects total
+# 2.5 times one cache by default. The fronts cache nothing (cache deny all): every hit is a
+# parent's. Everything on 127.0.0.x, stopped by pid at the end.
+#
+#   bench/cluster.sh                     MEMORY=32m SIZE=32768 URLS=2560 REQUESTS=10240
+#
+# Before the measured load, WARMUP requests for 500 small objects of their own warm both
+# setups up (the JVMs' JIT above all), and are left out of every figure.
+#
+# Reported per setup: the origin's requests (the hit ratio is the rest), objects stored per
+# parent (balance), copies per URL (objects stored / distinct URLs stored), the front's
+# access.log hierarchy codes and elapsed-time percentiles (persistent parent connections off
+# in both fronts, so each line shows its own request's routing).
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+memory=${MEMORY:-32m}
+size=${SIZE:-32768}
+urls=${URLS:-2560}
+requests=${REQUESTS:-10240}
+warmup=${WARMUP:-4000}
+mem_mb=${memory%m}
+work=$(mktemp -d /tmp/sibyl-cluster-bench.XXXXXX)
+chmod 777 "$work"
+mkdir -p "$top/bench/out"
+out=${OUT:-$top/bench/out/cluster-$(date -u +%Y%m%dT%H%M%SZ).txt}
+[[ -x /usr/sbin/squid ]] || { echo "cluster.sh: squid is not installed (apt-get install -y squid)" >&2; exit 1; }
+[[ -f $top/node/target/sibyl-node.jar ]] || (cd "$top" && mvn -B -q -DskipTests package)
+pids=()
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+# The load: REQUESTS uniform picks among URLS, 8 client threads through the front Squid.
+cat > "$work/load.py" <<'PY'
+import http.client, random, sys, threading
+front, urls, requests, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+prefix = sys.argv[5] if len(sys.argv) > 5 else "u"
+rng = random.Random(2186)
+picks = [rng.randrange(urls) for _ in range(requests)]
+failures = [0]
+lock = threading.Lock()
+def run(part):
+    connection = None
+    for i in part:
+        url = "http://127.0.0.20:8080/objects/%s%d?size=%d" % (prefix, i, size)
+        for attempt in range(2):
+            try:
+                if connection is None:
+                    connection = http.client.HTTPConnection(front, 3128, timeout=30)
+                connection.request("GET", url)
+                response = connection.getresponse()
+                body = response.read()
+                if response.status != 200 or len(body) != size:
+                    with lock:
+                        failures[0] += 1
+                break
+            except Exception:
+                connection = None
+                if attempt == 1:
+                    with lock:
+                        failures[0] += 1
+threads = [threading.Thread(target=run, args=(picks[k::8],)) for k in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print("LOAD requests=%d failures=%d" % (requests, failures[0]))
+PY
+
+squid_conf() { # FILE NAME ADDRESS EXTRA...
+    local file=$1 name=$2 address=$3
+    shift 3
+    {
+        echo "http_port $address:3128"
+        echo "icp_port 3130"
+        echo "udp_incoming_address $address"
+        echo "visible_hostname $name"
+        echo "pid_filename $work/$name.pid"
+        echo "access_log stdio:$work/$name-access.log"
+        echo "cache_log $work/$name-cache.log"
+        echo "cache_store_log none"
+        echo "coredump_dir $work"
+        echo "logfile_rotate 0"
+        echo "shutdown_lifetime 1 seconds"
+        echo "pinger_enable off"
+        echo "netdb_filename none"
+        echo "minimum_direct_rtt 0"
+        echo "server_persistent_connections off"
+        echo "acl loopback src 127.0.0.0/8"
+        echo "http_access allow loopback"
+        echo "http_access deny all"
+        echo "icp_access allow loopback"
+        echo "icp_access deny all"
+        printf '%s\n' "$@"
+    } > "$file"
+    /usr/sbin/squid -k parse -f "$file" > "$work/$name-parse.log" 2>&1 || { cat "$work/$name-parse.log" >&2; exit 1; }
+}
+start_squid() { # NAME ADDRESS
+    /usr/sbin/squid -N -f "$work/$1.conf" > "$work/$1.out" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 300); do (exec 3<>"/dev/tcp/$2/3128") 2>/dev/null && return 0; sleep 0.1; done
+    echo "cluster.sh: $1 does not listen on $2:3128" >&2; exit 1
+}
+front_directives() { # PARENT ADDRESSES...
+    local parent
+    for parent in "$@"; do echo "cache_peer $parent parent 3128 3130 no-digest"; done
+    echo "prefer_direct off"
+    echo "nonhierarchical_direct off"
+    echo "cache deny all"
+    echo "cache_mem 8 MB"
+}
+origin_requests() { grep -c '"GET /objects/u' "$1" || true; }
+elapsed() { # ACCESS_LOG: measured requests' elapsed-time percentiles (ms) and hierarchy codes
+    grep ' http://127.0.0.20:8080/objects/u' "$1" | awk '{ print $2 }' | sort -n \
+        | awk '{ a[NR] = $1 } END { printf "elapsed_ms_p50=%s p90=%s p99=%s", a[int(NR * 0.5)], a[int(NR * 0.9)], a[int(NR * 0.99)] }'
+    echo " hierarchy: $(grep ' http://127.0.0.20:8080/objects/u' "$1" | awk '{ split($9, h, "/"); print h[1] }' | sort | uniq -c | sort -rn | tr '\n' ' ')"
+}
+load() { # FRONT: the warm-up, then the measured load
+    python3 "$work/load.py" "$1" 500 "$warmup" 1024 w > /dev/null
+    python3 "$work/load.py" "$1" "$urls" "$requests" "$size"
+}
+joined() { local IFS=,; echo "$*"; }
+
+# Output to the terminal and the result file; the work itself stays in this shell, so that the
+# EXIT trap sees every pid it must stop.
+exec > >(tee "$out")
+{
+    echo "# bench/cluster.sh   $(date -u +%Y-%m-%dT%H:%M:%SZ)   $(nproc) cores, $(uname -r)"
+    echo "# memory per cache $memory, $urls objects of $size bytes ($(( urls * size / 1048576 )) MiB), $requests uniform requests, 8 clients"
+
+    # --- Sibyl: bin/cluster-local, nodes with cache.memory = MEMORY
+    SIBYL_CACHE_MEMORY=$memory SIBYL_CACHE_PIPE_ENABLED=false JAVA_OPTS="-Xmx256m -XX:MaxDirectMemorySize=256m" \
+        "$top/bin/cluster-local" --dir "$work/sibyl" --squid-directive "server_persistent_connections off" \
+        > /dev/null 2> "$work/cluster-local.log" &
+    pids+=($!)
+    sibyl_pid=$!
+    for _ in $(seq 1200); do [[ -f $work/sibyl/ready ]] && break; sleep 0.1; done
+    [[ -f $work/sibyl/ready ]] || { echo "cluster.sh: bin/cluster-local did not start; see $work" >&2; exit 1; }
+    line=$(load 127.0.0.10)
+    sleep 2 # counters settle (access logs flush each second)
+    objects=() claims=0
+    for i in 1 2 3; do
+        objects+=("$(curl -sf -m 20 "http://127.0.0.1$i:3128/squid-internal-mgr/counters" | awk '$1 == "sibyl.objects" { print $3 }')")
+    done
+    claims=$(curl -sf -m 20 "http://127.0.0.11:3128/squid-internal-mgr/cluster.json" | grep -o '"claims":[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }')
+    # The warm-up objects are stored and claimed too: count only the measured ones' claims.
+    echo "RESULT sibyl $line origin_requests=$(origin_requests "$work/sibyl/origin.log") objects=$(joined "${objects[@]}") distinct_claimed=$claims"
+    echo "# sibyl front: $(elapsed "$work/sibyl/squid-access.log")"
+    kill "$sibyl_pid"; wait "$sibyl_pid" 2>/dev/null || true
+
+    # --- Squid mesh: three memory-only Squid parents, the same front
+    python3 "$top/docker/origin/origin.py" --bind 127.0.0.20 --port 8080 > /dev/null 2> "$work/mesh-origin.log" &
+    pids+=($!)
+    for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.20/8080) 2>/dev/null && break; sleep 0.1; done
+    for i in 1 2 3; do
+        squid_conf "$work/parent$i.conf" "parent$i" "127.0.0.4$i" "cache_mem $mem_mb MB" \
+            "maximum_object_size_in_memory 1 MB" "memory_cache_mode always"
+        start_squid "parent$i" "127.0.0.4$i"
+    done
+    mapfile -t directives < <(front_directives 127.0.0.41 127.0.0.42 127.0.0.43)
+    squid_conf "$work/front.conf" front 127.0.0.40 "${directives[@]}"
+    start_squid front 127.0.0.40
+    sleep 3 # the front probes its parents before it asks them by ICP
+    line=$(load 127.0.0.40)
+    objects=() all_urls="$work/mesh-urls"
+    : > "$all_urls"
+    for i in 1 2 3; do
+        # Squid 5.7 leaves this page's connection open after the last object: read until quiet.
+        { curl -s -m 15 "http://127.0.0.4$i:3128/squid-internal-mgr/objects" || true; } \
+            | awk '$1 == "GET" && $2 ~ /objects\// { print $2 }' > "$work/parent$i-urls"
+        objects+=("$(wc -l < "$work/parent$i-urls")")
+        cat "$work/parent$i-urls" >> "$all_urls"
+    done
+    distinct=$(sort -u "$all_urls" | wc -l)
+    echo "RESULT mesh $line origin_requests=$(origin_requests "$work/mesh-origin.log") objects=$(joined "${objects[@]}") distinct_stored=$distinct"
+    echo "# mesh front: $(elapsed "$work/front-access.log")"
+}
+echo "written to $out"
