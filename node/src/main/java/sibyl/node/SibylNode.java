@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,20 +54,20 @@ public final class SibylNode implements AutoCloseable {
     /** The owner policy's name: after the access policies (10-acl), before the node's own cache policy (50-cache). */
     static final String OWNER_POLICY = "40-owner";
     /** What a HIT for a held URL promises, as the cache policy's defaults: fresh 30 s more, pinned 5 s. */
-    private static final java.time.Duration OWNER_FRESH_FOR = java.time.Duration.ofSeconds(30);
-    private static final java.time.Duration OWNER_PIN = java.time.Duration.ofSeconds(5);
+    private static final Duration OWNER_FRESH_FOR = Duration.ofSeconds(30);
+    private static final Duration OWNER_PIN = Duration.ofSeconds(5);
 
     private final String name;
     private final Resources resources;
     private final HttpProxyServer http;
     private final IcpServer icp;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final java.time.Duration settingsDrainTimeout;
+    private final Duration drainTimeout;
 
     private SibylNode(String name, Resources resources, HttpProxyServer http, IcpServer icp,
-            java.time.Duration drainTimeout) {
+            Duration drainTimeout) {
         this.name = name;
-        this.settingsDrainTimeout = drainTimeout;
+        this.drainTimeout = drainTimeout;
         this.resources = resources;
         this.http = http;
         this.icp = icp;
@@ -230,7 +231,7 @@ public final class SibylNode implements AutoCloseable {
         log.info("node {}: draining: ICP answers MISS_NOFETCH, releasing claims, finishing responses", name);
         member.ownership().releaseAll();
         try {
-            if (!http.drain(settingsDrainTimeout)) {
+            if (!http.drain(drainTimeout)) {
                 log.warn("node {}: {} responses still in flight after cluster.drain-timeout; closing them",
                         name, http.stats().inFlight());
             }
