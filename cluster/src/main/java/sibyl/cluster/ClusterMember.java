@@ -12,6 +12,7 @@ import com.hazelcast.spi.merge.LatestUpdateMergePolicy;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import sibyl.config.ClusterSettings;
 
@@ -108,7 +109,7 @@ public final class ClusterMember implements AutoCloseable {
 
     /** This member's view of the cluster. */
     public ClusterStatus status(boolean draining) {
-        java.util.Map<UUID, Long> claims = ownership.claimsPerMember();
+        Map<UUID, Long> claims = ownership.claimsPerMember();
         List<ClusterStatus.Member> members = new ArrayList<>();
         long ofLive = 0;
         for (MemberInfo member : members()) {

@@ -32,10 +32,11 @@ import org.slf4j.LoggerFactory;
  * them into a plain concurrent map fed by the replicated map's entry events (reconciled with it
  * every {@link #RECONCILE_SECONDS} s, so that a missed event cannot leave a claim behind for
  * longer): {@link #ownerOf} reads only local memory (that map, the member list, the partition
- * table), and the ICP path never waits on the network. The price is the consistency window: a claim reaches the other
- * members asynchronously, typically within a millisecond on one network, and until it does a
- * URL just stored may look unclaimed there (two members may answer HIT; Squid takes the first).
- * Memory per member grows with the claims of the whole cluster (about 150 bytes each).
+ * table), and the ICP path never waits on the network. The price is the consistency window: a
+ * claim reaches the other members asynchronously, typically within a millisecond on one
+ * network, and until it does a URL just stored may look unclaimed there (two members may answer
+ * HIT; Squid takes the first). Memory per member grows with the claims of the whole cluster
+ * (the replicated map and its mirror: a few hundred bytes each).
  *
  * <p>A claim lasts as long as the object it stands for stays fresh, or until {@link #release}.
  * A member that leaves or crashes stops owning anything at once (its claims are ignored while
