@@ -131,7 +131,7 @@ final class Fetch implements OriginListener {
     void beginFromPeer(OriginClient client, FullHttpRequest request, InetSocketAddress peer,
             Supplier<FullHttpRequest> originRequest, InetSocketAddress origin) {
         fallback = new Fallback(client, originRequest, origin, hierarchy);
-        hierarchy = "DEFAULT_PARENT/" + peer.getAddress().getHostAddress();
+        hierarchy = "DEFAULT_PARENT/" + peer.getHostString();
         cache.stats().peerRequests.increment();
         requestMillis = cache.clock().millis();
         exchange = client.send(peer, request, this);
