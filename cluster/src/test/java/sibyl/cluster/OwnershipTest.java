@@ -18,6 +18,7 @@ import sibyl.cluster.policy.LocalCache;
 import sibyl.cluster.policy.OwnerPolicy;
 import sibyl.config.ClusterSettings;
 import sibyl.icp.policy.IcpQuery;
+import sibyl.icp.policy.TestQuery;
 import sibyl.icp.policy.IcpVerdict;
 
 /** The ownership map's semantics over three real members in one JVM. */
@@ -178,38 +179,6 @@ class OwnershipTest {
     }
 
     private static IcpQuery query(String url) {
-        return new Query(url);
-    }
-
-    private record Query(String url) implements IcpQuery {
-        @Override
-        public java.net.InetSocketAddress sender() {
-            return new java.net.InetSocketAddress("127.0.0.1", 3130);
-        }
-
-        @Override
-        public int requestNumber() {
-            return 1;
-        }
-
-        @Override
-        public int version() {
-            return 2;
-        }
-
-        @Override
-        public int options() {
-            return 0;
-        }
-
-        @Override
-        public int optionData() {
-            return 0;
-        }
-
-        @Override
-        public int requesterHostAddress() {
-            return 0;
-        }
+        return TestQuery.of(url);
     }
 }

@@ -18,7 +18,7 @@ class PartitionIdsTest {
     void asciiKeysLandInHazelcastsPartitionAndOthersAreLeftToIt() throws Exception {
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
         HazelcastInstance hazelcast = Hazelcast.newHazelcastInstance(ClusterMember.config(new ClusterSettings(true,
-                "partition-ids-test", new InetSocketAddress("127.0.0.1", freePort()), List.of(), false,
+                "partition-ids-test", new InetSocketAddress("127.0.0.1", TestCluster.freePort()), List.of(), false,
                 ClusterSettings.Mode.PARENT, Duration.ofSeconds(1)), "node", address));
         try {
             int count = hazelcast.getPartitionService().getPartitions().size();
@@ -35,12 +35,6 @@ class PartitionIdsTest {
             assertEquals(-1, ids.of("http://example.com/caf\u00e9"), "not ASCII: Hazelcast's own lookup");
         } finally {
             hazelcast.shutdown();
-        }
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -48,7 +48,8 @@ final class TestCluster implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
+    /** A TCP port free now. */
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -10,7 +10,6 @@ import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +43,7 @@ class ClusterNodeTest {
             exchange.close();
         });
         origin.start();
-        String members = "\"127.0.0.1:" + freePort() + "\", \"127.0.0.1:" + freePort() + "\"";
+        String members = "\"127.0.0.1:" + SquidProcess.freeTcpPort() + "\", \"127.0.0.1:" + SquidProcess.freeTcpPort() + "\"";
         SibylNode a = start("a", members.split(", ")[0], members);
         SibylNode b = start("b", members.split(", ")[1], members);
         try {
@@ -108,7 +107,7 @@ class ClusterNodeTest {
             exchange.close();
         });
         origin.start();
-        int[] ports = {freePort(), freePort(), freePort()};
+        int[] ports = {SquidProcess.freeTcpPort(), SquidProcess.freeTcpPort(), SquidProcess.freeTcpPort()};
         String members = "\"127.0.0.1:" + ports[0] + "\", \"127.0.0.1:" + ports[1] + "\", \"127.0.0.1:" + ports[2] + "\"";
         SibylNode a = start("a", "\"127.0.0.1:" + ports[0] + "\"", members, "peer-fill-test");
         SibylNode b = start("b", "\"127.0.0.1:" + ports[1] + "\"", members, "peer-fill-test");
@@ -117,7 +116,7 @@ class ClusterNodeTest {
                 "peer-fill-test", new InetSocketAddress("127.0.0.1", ports[2]),
                 java.util.Arrays.stream(ports).mapToObj(port -> new InetSocketAddress("127.0.0.1", port)).toList(),
                 false, sibyl.config.ClusterSettings.Mode.PARENT, Duration.ofSeconds(1)),
-                "node-silent", new InetSocketAddress("127.0.0.1", freePort()));
+                "node-silent", new InetSocketAddress("127.0.0.1", SquidProcess.freeTcpPort()));
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> a.clusterMembers() == 3 && b.clusterMembers() == 3);
             String base = "http://127.0.0.1:" + origin.getAddress().getPort();
@@ -197,11 +196,4 @@ class ClusterNodeTest {
         assertEquals(200, response.statusCode(), response.body());
         return response.body();
     }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
 }

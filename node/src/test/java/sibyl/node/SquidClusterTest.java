@@ -11,7 +11,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -68,7 +67,7 @@ class SquidClusterTest {
 
         List<String> members = new ArrayList<>();
         for (int i = 0; i < NODES; i++) {
-            members.add("\"127.0.0.1:" + freePort() + "\"");
+            members.add("\"127.0.0.1:" + SquidProcess.freeTcpPort() + "\"");
         }
         List<String> peers = new ArrayList<>();
         for (int i = 0; i < NODES; i++) {
@@ -171,11 +170,5 @@ class SquidClusterTest {
 
     private static String originUrl(String path) {
         return "http://127.0.0.1:" + origin.getAddress().getPort() + path;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

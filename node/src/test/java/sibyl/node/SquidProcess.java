@@ -70,7 +70,8 @@ final class SquidProcess implements AutoCloseable {
         }
     }
 
-    private static int freeTcpPort() throws IOException {
+    /** A TCP port free on 127.0.0.1 now. */
+    static int freeTcpPort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }

@@ -144,9 +144,7 @@ public final class DirectBodyStore implements BodyStore {
 
         @Override
         public void writeRange(ChannelHandlerContext ctx, long offset, long length) {
-            if (offset < 0 || length < 0 || offset + length > this.length) {
-                throw new IndexOutOfBoundsException("range " + offset + "+" + length + " of a " + this.length + "-byte body");
-            }
+            Ranges.check(this.length, offset, length);
             // A slice per buffer, not one slice of the composite: the epoll transport adds a buffer to
             // its iovec array by memory address, while a composite would build NIO buffers for every
             // remaining one on each writev (heap garbage growing with the square of the body). No

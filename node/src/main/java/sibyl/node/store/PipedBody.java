@@ -39,9 +39,7 @@ final class PipedBody extends AbstractReferenceCounted implements StoredBody {
      */
     @Override
     public void writeRange(ChannelHandlerContext ctx, long offset, long length) {
-        if (offset < 0 || length < 0 || offset + length > this.length) {
-            throw new IndexOutOfBoundsException("range " + offset + "+" + length + " of a " + this.length + "-byte body");
-        }
+        Ranges.check(this.length, offset, length);
         retain(); // throws once released: its descriptors may be closed, or another's by now
         if (length == 0) {
             release();

@@ -6,7 +6,6 @@ import static sibyl.node.cache.FreshnessTest.headers;
 
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaders;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import sibyl.icp.policy.IcpQuery;
+import sibyl.icp.policy.TestQuery;
 import sibyl.icp.policy.IcpVerdict;
 import sibyl.node.store.BodyWriter;
 import sibyl.node.store.DirectBodyStore;
@@ -95,41 +95,6 @@ class CachePolicyTest {
     }
 
     private static IcpQuery query(String url) {
-        return new IcpQuery() {
-            @Override
-            public String url() {
-                return url;
-            }
-
-            @Override
-            public InetSocketAddress sender() {
-                return new InetSocketAddress("127.0.0.1", 3130);
-            }
-
-            @Override
-            public int requestNumber() {
-                return 1;
-            }
-
-            @Override
-            public int version() {
-                return 2;
-            }
-
-            @Override
-            public int options() {
-                return 0;
-            }
-
-            @Override
-            public int optionData() {
-                return 0;
-            }
-
-            @Override
-            public int requesterHostAddress() {
-                return 0;
-            }
-        };
+        return TestQuery.of(url);
     }
 }
