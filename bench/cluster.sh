@@ -14,7 +14,11 @@
 # Reported per setup: the origin's requests (the hit ratio is the rest), objects stored per
 # parent (balance), copies per URL (objects stored / distinct URLs stored), the front's
 # access.log hierarchy codes and elapsed-time percentiles (persistent parent connections off
-# in both fronts, so each line shows its own request's routing).
+# in both fronts, so each line shows its own request's routing), and the time the front spent
+# on ICP per request: Squid's icp.querySvcTime histogram (mgr:histograms, from sending the
+# queries to choosing a parent) over the measured requests, and each parent's ICP round trip
+# as the front averaged it (mgr:server_list); the CPU seconds the front and the three parents
+# used during the measured requests.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 memory=${MEMORY:-32m}
@@ -120,9 +124,43 @@ elapsed() { # ACCESS_LOG: measured requests' elapsed-time percentiles (ms) and h
         | awk '{ a[NR] = $1 } END { printf "elapsed_ms_p50=%s p90=%s p99=%s", a[int(NR * 0.5)], a[int(NR * 0.9)], a[int(NR * 0.99)] }'
     echo " hierarchy: $(grep ' http://127.0.0.20:8080/objects/u' "$1" | awk '{ split($9, h, "/"); print h[1] }' | sort | uniq -c | sort -rn | tr '\n' ' ')"
 }
-load() { # FRONT: the warm-up, then the measured load
-    python3 "$work/load.py" "$1" 500 "$warmup" 1024 w > /dev/null
-    python3 "$work/load.py" "$1" "$urls" "$requests" "$size"
+icp_histogram() { # FRONT: Squid's icp.querySvcTime histogram as "bucket microseconds count" lines
+    curl -sf -m 10 "http://$1:3128/squid-internal-mgr/histograms" \
+        | awk '/histogram:/ { on = ($1 == "icp.querySvcTime"); next } on { split($1, b, "/"); print b[1], b[2], $2 }'
+}
+icp_time() { # BEFORE AFTER: percentiles (ms) of the requests counted between the two histograms
+    awk 'FILENAME == ARGV[1] { before[$1] = $3; next }
+         { n = $3 - before[$1]; if (n > 0) { value[++k] = $2; count[k] = n; total += n } }
+         END {
+             split("50 90 99", q, " ")
+             for (j = 1; j <= 3; j++) {
+                 seen = 0
+                 for (i = 1; i <= k; i++) { seen += count[i]; if (seen >= total * q[j] / 100) break }
+                 printf "%sicp_ms_p%s=%.2f", (j > 1 ? " " : ""), q[j], value[i] / 1000
+             }
+             printf " (%d requests)", total
+         }' "$1" "$2"
+}
+peer_rtt() { # FRONT: each parent's average ICP round trip as the front measured it
+    curl -sf -m 10 "http://$1:3128/squid-internal-mgr/server_list" \
+        | awk '$1 == "Host" { host = $3 } $1 == "AVG" && $2 == "RTT" { printf "%s%s=%sms", sep, host, $4; sep = " " }'
+}
+cpu_seconds() { # PID...: the user and system CPU seconds these processes have used so far
+    local pid
+    for pid; do awk '{ print $14 + $15 }' "/proc/$pid/stat"; done \
+        | awk -v hz="$(getconf CLK_TCK)" '{ s += $1 } END { printf "%.1f", s / hz }'
+}
+load() { # FRONT FRONT_PID PARENT_PID...: the warm-up, then the measured load; the front's ICP
+         # time and the CPU the front and the parents used over the measured part
+    local front=$1 front_pid=$2 front_cpu parents_cpu
+    shift 2
+    python3 "$work/load.py" "$front" 500 "$warmup" 1024 w > /dev/null
+    icp_histogram "$front" > "$work/icp-before"
+    front_cpu=$(cpu_seconds "$front_pid") parents_cpu=$(cpu_seconds "$@")
+    echo "$(python3 "$work/load.py" "$front" "$urls" "$requests" "$size")" \
+        "front_cpu_s=$(awk -v a="$front_cpu" -v b="$(cpu_seconds "$front_pid")" 'BEGIN { printf "%.1f", b - a }')" \
+        "parents_cpu_s=$(awk -v a="$parents_cpu" -v b="$(cpu_seconds "$@")" 'BEGIN { printf "%.1f", b - a }')"
+    icp_histogram "$front" > "$work/icp-after"
 }
 joined() { local IFS=,; echo "$*"; }
 
@@ -141,7 +179,7 @@ exec > >(tee "$out")
     sibyl_pid=$!
     for _ in $(seq 1200); do [[ -f $work/sibyl/ready ]] && break; sleep 0.1; done
     [[ -f $work/sibyl/ready ]] || { echo "cluster.sh: bin/cluster-local did not start; see $work" >&2; exit 1; }
-    line=$(load 127.0.0.10)
+    line=$(load 127.0.0.10 "$(cat "$work/sibyl/squid-process.pid")" $(cat "$work"/sibyl/node?.pid))
     sleep 2 # counters settle (access logs flush each second)
     objects=() claims=0
     for i in 1 2 3; do
@@ -151,22 +189,25 @@ exec > >(tee "$out")
     # The warm-up objects are stored and claimed too: count only the measured ones' claims.
     echo "RESULT sibyl $line origin_requests=$(origin_requests "$work/sibyl/origin.log") objects=$(joined "${objects[@]}") distinct_claimed=$claims"
     echo "# sibyl front: $(elapsed "$work/sibyl/squid-access.log")"
+    echo "# sibyl front ICP: $(icp_time "$work/icp-before" "$work/icp-after"); round trips $(peer_rtt 127.0.0.10)"
     kill "$sibyl_pid"; wait "$sibyl_pid" 2>/dev/null || true
 
     # --- Squid mesh: three memory-only Squid parents, the same front
     python3 "$top/docker/origin/origin.py" --bind 127.0.0.20 --port 8080 > /dev/null 2> "$work/mesh-origin.log" &
     pids+=($!)
     for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.20/8080) 2>/dev/null && break; sleep 0.1; done
+    parent_pids=()
     for i in 1 2 3; do
         squid_conf "$work/parent$i.conf" "parent$i" "127.0.0.4$i" "cache_mem $mem_mb MB" \
             "maximum_object_size_in_memory 1 MB" "memory_cache_mode always"
         start_squid "parent$i" "127.0.0.4$i"
+        parent_pids+=("${pids[-1]}")
     done
     mapfile -t directives < <(front_directives 127.0.0.41 127.0.0.42 127.0.0.43)
     squid_conf "$work/front.conf" front 127.0.0.40 "${directives[@]}"
     start_squid front 127.0.0.40
     sleep 3 # the front probes its parents before it asks them by ICP
-    line=$(load 127.0.0.40)
+    line=$(load 127.0.0.40 "${pids[-1]}" "${parent_pids[@]}")
     objects=() all_urls="$work/mesh-urls"
     : > "$all_urls"
     for i in 1 2 3; do
@@ -179,5 +220,6 @@ exec > >(tee "$out")
     distinct=$(sort -u "$all_urls" | wc -l)
     echo "RESULT mesh $line origin_requests=$(origin_requests "$work/mesh-origin.log") objects=$(joined "${objects[@]}") distinct_stored=$distinct"
     echo "# mesh front: $(elapsed "$work/front-access.log")"
+    echo "# mesh front ICP: $(icp_time "$work/icp-before" "$work/icp-after"); round trips $(peer_rtt 127.0.0.40)"
 }
 echo "written to $out"
