@@ -6,13 +6,21 @@
 #
 #   bench/cluster-icp.sh [QUERIES] [RUNS]      defaults 1000000 and 3
 #
-# HTTP_LOAD=1 adds HTTP load while ICP is measured: wrk -t1 -c16 on the measured node (the
-# nodes accelerate for the origin, docker/origin/origin.py on 127.0.0.20:8080), 64 URLs of 16 KiB
-# in turn, so the clustered node serves some itself and fetches the others from their owners.
+# Each setup gets SETTLE seconds (default 20) after it is up before it is measured, so that the
+# start's own work (the JIT compiling Hazelcast's joining code above all) is over in both. The
+# CPU seconds the two other members used while node1 was measured are reported as others_cpu_s.
+#
+# HTTP_LOAD=1 adds HTTP load while ICP is measured, the same work in both setups: wrk -t1 -c16
+# on the measured node, forward-proxy requests for 64 URLs of 16 KiB in turn from
+# docker/origin/origin.py on 127.0.0.20:8080, all of them hits after the first round. In the
+# cluster the 64 URLs are ones node1 owns (it answers ICP_HIT for them before the load), so it
+# serves them from its own cache as the lone node does, and the other members see only the
+# cluster's own traffic (claims, heartbeats). wrk's requests/s are reported with each run.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 queries=${1:-1000000}
 runs=${2:-3}
+settle=${SETTLE:-20}
 work=$(mktemp -d /tmp/sibyl-cluster-icp.XXXXXX)
 mkdir -p "$top/bench/out"
 out=${OUT:-$top/bench/out/cluster-icp-$(date -u +%Y%m%dT%H%M%SZ).txt}
@@ -32,32 +40,62 @@ icp.listen = ["127.0.0.31:3130"]
 CONF
 if [[ ${HTTP_LOAD:-0} == 1 ]]; then
     command -v wrk > /dev/null || { echo "cluster-icp.sh: HTTP_LOAD needs wrk (apt-get install -y wrk)" >&2; exit 1; }
-    export SIBYL_HTTP_ACCELERATE='{ "*" = "127.0.0.20:8080" }'
-    cat > "$work/urls.lua" <<'LUA'
-local i = 0
-request = function()
-    i = (i + 1) % 64
-    return wrk.format("GET", "/objects/h" .. i .. "?size=16384")
-end
-LUA
+    # URLs the node at ADDRESS answers ICP_HIT for (its own, in parent mode), COUNT of them.
+    cat > "$work/owned.py" <<'PY'
+import socket, struct, sys
+address, count = sys.argv[1], int(sys.argv[2])
+host, port = address.rsplit(":", 1)
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp.settimeout(2)
+owned, n = [], 0
+while len(owned) < count and n < 100 * count:
+    url = "http://127.0.0.20:8080/objects/h%d?size=16384" % n
+    payload = struct.pack("!I", 0) + url.encode() + b"\0"
+    udp.sendto(struct.pack("!BBHIIII", 1, 2, 20 + len(payload), n + 1, 0, 0, 0) + payload, (host, int(port)))
+    reply = udp.recv(4096)
+    if reply[0] == 2:  # ICP_OP_HIT
+        owned.append(url)
+    n += 1
+print("\n".join(owned))
+PY
 fi
-load_start() { # HOST: wrk on the node while ICP is measured (its origin must be up)
+load_start() { # ADDRESS lone|clustered: wrk on the node while ICP is measured (the origin is up),
+               # on 64 URLs it owns: any 64 for the lone node
     [[ ${HTTP_LOAD:-0} == 1 ]] || return 0
+    if [[ $2 == lone ]]; then
+        seq 0 63 | sed 's|.*|http://127.0.0.20:8080/objects/h&?size=16384|' > "$work/urls"
+    else
+        python3 "$work/owned.py" "$1:3130" 64 > "$work/urls"
+    fi
+    [[ $(wc -l < "$work/urls") == 64 ]] || { echo "cluster-icp.sh: $1 owns too few URLs" >&2; exit 1; }
+    {
+        echo "local urls = {"
+        sed 's/.*/  "&",/' "$work/urls"
+        echo "}"
+        echo "local i = 0"
+        echo "request = function() i = i % #urls + 1; return wrk.format(\"GET\", urls[i]) end"
+    } > "$work/urls.lua"
     wrk -t1 -c16 -d120s -s "$work/urls.lua" "http://$1:3128/" > "$work/wrk.out" 2>&1 &
     wrk_pid=$!
     pids+=("$wrk_pid")
     sleep 3 # the load runs before the first query
 }
-load_stop() {
+load_stop() { # prints wrk's requests/s
     [[ ${HTTP_LOAD:-0} == 1 ]] || return 0
-    kill "$wrk_pid" 2>/dev/null || true
+    kill -INT "$wrk_pid" 2>/dev/null || true
     wait "$wrk_pid" 2>/dev/null || true
+    printf " http_requests_per_s=%s" "$(awk '$1 == "Requests/sec:" { print $2 }' "$work/wrk.out")"
+}
+cpu_seconds() { # PID...: the user and system CPU seconds these processes have used so far
+    local pid
+    for pid; do awk '{ print $14 + $15 }' "/proc/$pid/stat"; done \
+        | awk -v hz="$(getconf CLK_TCK)" '{ s += $1 } END { printf "%.1f", s / hz }'
 }
 bench() { # NAME ADDRESS
     local line
     line=$("$top/bin/sibyl" icp bench "$2" --queries "$queries" --warmup 200000 2>&1 | grep '^RESULT') \
         || { echo "cluster-icp.sh: icp bench against $2 failed" >&2; exit 1; }
-    echo "RUN $1 $line"
+    echo -n "RUN $1 $line"
 }
 # Output to the terminal and the result file; the work stays in this shell, so that the EXIT
 # trap sees every pid it must stop.
@@ -76,9 +114,11 @@ exec > >(tee "$out")
             pids+=("$origin")
             for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.20/8080) 2>/dev/null && break; sleep 0.1; done
         fi
-        load_start 127.0.0.31
+        sleep "$settle"
+        load_start 127.0.0.31 lone
         bench lone 127.0.0.31:3130
         load_stop
+        echo
         [[ ${HTTP_LOAD:-0} == 1 ]] && { kill "$origin"; wait "$origin" 2>/dev/null || true; }
         kill "$lone"; wait "$lone" 2>/dev/null || true
 
@@ -87,9 +127,13 @@ exec > >(tee "$out")
         pids+=("$cluster")
         for _ in $(seq 1200); do [[ -f $work/cluster/ready ]] && break; sleep 0.1; done
         [[ -f $work/cluster/ready ]] || { echo "cluster-icp.sh: the cluster did not start; see $work" >&2; exit 1; }
-        load_start 127.0.0.11
+        sleep "$settle"
+        others=$(cat "$work/cluster/node2.pid" "$work/cluster/node3.pid")
+        before=$(cpu_seconds $others)
+        load_start 127.0.0.11 clustered
         bench clustered 127.0.0.11:3130
         load_stop
+        echo " others_cpu_s=$(awk -v a="$before" -v b="$(cpu_seconds $others)" 'BEGIN { printf "%.1f", b - a }')"
         kill "$cluster"; wait "$cluster" 2>/dev/null || true
         rm -rf "$work/cluster"
     done
