@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,17 +52,35 @@ public final class AccessLog implements AutoCloseable {
         }
         long elapsedMillis = (System.nanoTime() - transaction.startNanos) / 1_000_000;
         String code = transaction.aborted ? transaction.code + "_ABORTED" : transaction.code.name();
-        String line = String.format(Locale.ROOT, "%d.%03d %6d %s %s/%03d %d %s %s - %s %s%n",
-                transaction.startMillis / 1000, transaction.startMillis % 1000, elapsedMillis, transaction.client,
-                code, transaction.status, transaction.bytesOut, transaction.method, transaction.url,
-                transaction.hierarchy, transaction.contentType);
+        // Built by hand: String.format cost 5% of a hit's CPU (perf, 16 KiB hits).
+        StringBuilder line = new StringBuilder(160 + transaction.url.length());
+        line.append(transaction.startMillis / 1000).append('.');
+        padded(line, transaction.startMillis % 1000, 3, '0').append(' ');
+        padded(line, elapsedMillis, 6, ' ').append(' ')
+                .append(transaction.client).append(' ')
+                .append(code).append('/');
+        padded(line, transaction.status, 3, '0').append(' ')
+                .append(transaction.bytesOut).append(' ')
+                .append(transaction.method).append(' ')
+                .append(transaction.url).append(" - ")
+                .append(transaction.hierarchy).append(' ')
+                .append(transaction.contentType).append('\n');
         synchronized (this) {
             try {
-                writer.write(line);
+                writer.append(line);
             } catch (IOException e) {
                 reportOnce(e);
             }
         }
+    }
+
+    /** Appends {@code value} right-aligned in {@code width} characters, as {@code %06d} or {@code %6d} would. */
+    private static StringBuilder padded(StringBuilder line, long value, int width, char pad) {
+        String digits = Long.toString(value);
+        for (int i = digits.length(); i < width; i++) {
+            line.append(pad);
+        }
+        return line.append(digits);
     }
 
     /** Writes buffered lines out. */

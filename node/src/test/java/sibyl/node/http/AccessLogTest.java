@@ -1,0 +1,52 @@
+package sibyl.node.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The access log's lines are Squid's native format, field for field and space for space. */
+class AccessLogTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void linesAreSquidsNativeFormat() throws IOException {
+        Transaction hit = new Transaction("127.0.0.1", "GET", "http://example.com/a?b=c");
+        hit.code = LogCode.TCP_MEM_HIT;
+        hit.status = 200;
+        hit.bytesOut = 1389;
+        hit.contentType = "text/html";
+        Transaction refused = new Transaction("10.1.2.3", "CONNECT", "example.com:443");
+        refused.code = LogCode.NONE_NONE;
+        refused.status = 0;
+        refused.aborted = true;
+        refused.hierarchy = "HIER_DIRECT/192.0.2.7";
+
+        Path file = dir.resolve("logs/access.log");
+        try (AccessLog log = AccessLog.open(file)) {
+            log.record(hit);
+            log.record(refused);
+            log.flush();
+            List<String> lines = Files.readAllLines(file);
+            assertEquals(List.of(squid(hit, lines.get(0)), squid(refused, lines.get(1))), lines);
+        }
+    }
+
+    /**
+     * The line Squid's {@code %ts.%03tu %6tr %>a %Ss/%03>Hs %<st %rm %ru %[un %Sh/%<a %mt} gives,
+     * with the elapsed time read back from the written line (it depends on when it was written).
+     */
+    private static String squid(Transaction t, String written) {
+        long elapsed = Long.parseLong(written.substring(written.indexOf('.') + 4, written.indexOf('.') + 11).trim());
+        String code = t.aborted ? t.code + "_ABORTED" : t.code.name();
+        return String.format(Locale.ROOT, "%d.%03d %6d %s %s/%03d %d %s %s - %s %s", t.startMillis / 1000,
+                t.startMillis % 1000, elapsed, t.client, code, t.status, t.bytesOut, t.method, t.url, t.hierarchy,
+                t.contentType);
+    }
+}
