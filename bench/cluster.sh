@@ -26,6 +26,13 @@ size=${SIZE:-32768}
 urls=${URLS:-2560}
 requests=${REQUESTS:-10240}
 warmup=${WARMUP:-4000}
+# Squid's persistent connections to its parents: off by default, so that each access.log line
+# shows its own request's routing (Squid 5.7 logs a reused connection's first hierarchy code);
+# PERSISTENT=on measures the fronts as usually deployed, with their routing codes approximate.
+persistent=${PERSISTENT:-off}
+# Squid's icp_query_timeout in both fronts, in milliseconds: 0 (Squid's default) is its dynamic
+# timeout, twice the parents' average round trip, at least minimum_icp_query_timeout (5 ms).
+icp_timeout=${ICP_QUERY_TIMEOUT:-0}
 mem_mb=${memory%m}
 work=$(mktemp -d /tmp/sibyl-cluster-bench.XXXXXX)
 chmod 777 "$work"
@@ -94,7 +101,7 @@ squid_conf() { # FILE NAME ADDRESS EXTRA...
         echo "pinger_enable off"
         echo "netdb_filename none"
         echo "minimum_direct_rtt 0"
-        echo "server_persistent_connections off"
+        echo "server_persistent_connections $persistent"
         echo "acl loopback src 127.0.0.0/8"
         echo "http_access allow loopback"
         echo "http_access deny all"
@@ -117,6 +124,7 @@ front_directives() { # PARENT ADDRESSES...
     echo "nonhierarchical_direct off"
     echo "cache deny all"
     echo "cache_mem 8 MB"
+    echo "icp_query_timeout $icp_timeout"
 }
 origin_requests() { grep -c '"GET /objects/u' "$1" || true; }
 elapsed() { # ACCESS_LOG: measured requests' elapsed-time percentiles (ms) and hierarchy codes
@@ -169,11 +177,13 @@ joined() { local IFS=,; echo "$*"; }
 exec > >(tee "$out")
 {
     echo "# bench/cluster.sh   $(date -u +%Y-%m-%dT%H:%M:%SZ)   $(nproc) cores, $(uname -r)"
+    echo "# server_persistent_connections $persistent, icp_query_timeout $icp_timeout"
     echo "# memory per cache $memory, $urls objects of $size bytes ($(( urls * size / 1048576 )) MiB), $requests uniform requests, 8 clients"
 
     # --- Sibyl: bin/cluster-local, nodes with cache.memory = MEMORY
     SIBYL_CACHE_MEMORY=$memory SIBYL_CACHE_PIPE_ENABLED=false JAVA_OPTS="-Xmx256m -XX:MaxDirectMemorySize=256m" \
-        "$top/bin/cluster-local" --dir "$work/sibyl" --squid-directive "server_persistent_connections off" \
+        "$top/bin/cluster-local" --dir "$work/sibyl" --squid-directive "server_persistent_connections $persistent" \
+        --squid-directive "icp_query_timeout $icp_timeout" \
         > /dev/null 2> "$work/cluster-local.log" &
     pids+=($!)
     sibyl_pid=$!
