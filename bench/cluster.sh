@@ -30,9 +30,10 @@ warmup=${WARMUP:-4000}
 # shows its own request's routing (Squid 5.7 logs a reused connection's first hierarchy code);
 # PERSISTENT=on measures the fronts as usually deployed, with their routing codes approximate.
 persistent=${PERSISTENT:-off}
-# Squid's icp_query_timeout in both fronts, in milliseconds: 0 (Squid's default) is its dynamic
-# timeout, twice the parents' average round trip, at least minimum_icp_query_timeout (5 ms).
-icp_timeout=${ICP_QUERY_TIMEOUT:-0}
+# Squid's icp_query_timeout in both fronts, in milliseconds: 50 by default, as in
+# docker/squid/squid.conf; 0 is Squid's own default, its dynamic timeout (twice the parents'
+# average round trip, at least minimum_icp_query_timeout, 5 ms).
+icp_timeout=${ICP_QUERY_TIMEOUT:-50}
 mem_mb=${memory%m}
 work=$(mktemp -d /tmp/sibyl-cluster-bench.XXXXXX)
 chmod 777 "$work"
