@@ -8,7 +8,10 @@
 #
 # Each setup gets SETTLE seconds (default 20) after it is up before it is measured, so that the
 # start's own work (the JIT compiling Hazelcast's joining code above all) is over in both. The
-# CPU seconds the two other members used while node1 was measured are reported as others_cpu_s.
+# CPU seconds the two other members used while node1 was measured are reported as others_cpu_s,
+# and the measured node's ICP threads' CPU per query answered (warm-up included) and, under
+# HTTP load, its HTTP threads' CPU per request: the cost of each path, less noisy on a shared
+# machine than the rates.
 #
 # HTTP_LOAD=1 adds HTTP load while ICP is measured, the same work in both setups: wrk -t1 -c16
 # on the measured node, forward-proxy requests for 64 URLs of 16 KiB in turn from
@@ -91,6 +94,27 @@ cpu_seconds() { # PID...: the user and system CPU seconds these processes have u
     for pid; do awk '{ print $14 + $15 }' "/proc/$pid/stat"; done \
         | awk -v hz="$(getconf CLK_TCK)" '{ s += $1 } END { printf "%.1f", s / hz }'
 }
+thread_cpu() { # PID NAME-PREFIX: CPU seconds of the process's threads whose names start so
+    local task
+    for task in /proc/"$1"/task/*; do
+        if [[ $(< "$task/comm") == "$2"* ]]; then awk '{ print $14 + $15 }' "$task/stat"; fi
+    done | awk -v hz="$(getconf CLK_TCK)" '{ s += $1 } END { printf "%.2f", s / hz }'
+}
+measure() { # NAME ADDRESS PID: the bench under the load, with the node's ICP and HTTP threads' CPU
+            # per query and per HTTP request
+    local icp http
+    icp=$(thread_cpu "$3" sibyl-icp) http=$(thread_cpu "$3" sibyl-http)
+    load_start "${2%:*}" "$1"
+    bench "$1" "$2"
+    load_stop
+    awk -v a="$icp" -v b="$(thread_cpu "$3" sibyl-icp)" -v n="$((queries + 200000))" \
+        'BEGIN { printf " icp_cpu_us_per_query=%.2f", (b - a) * 1e6 / n }'
+    if [[ ${HTTP_LOAD:-0} == 1 ]]; then
+        awk -v a="$http" -v b="$(thread_cpu "$3" sibyl-http)" \
+            -v n="$(awk '/requests in/ { print $1 }' "$work/wrk.out")" \
+            'BEGIN { printf " http_cpu_us_per_request=%.2f", (b - a) * 1e6 / n }'
+    fi
+}
 bench() { # NAME ADDRESS
     local line
     line=$("$top/bin/sibyl" icp bench "$2" --queries "$queries" --warmup 200000 2>&1 | grep '^RESULT') \
@@ -115,9 +139,7 @@ exec > >(tee "$out")
             for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.20/8080) 2>/dev/null && break; sleep 0.1; done
         fi
         sleep "$settle"
-        load_start 127.0.0.31 lone
-        bench lone 127.0.0.31:3130
-        load_stop
+        measure lone 127.0.0.31:3130 "$lone"
         echo
         [[ ${HTTP_LOAD:-0} == 1 ]] && { kill "$origin"; wait "$origin" 2>/dev/null || true; }
         kill "$lone"; wait "$lone" 2>/dev/null || true
@@ -130,9 +152,7 @@ exec > >(tee "$out")
         sleep "$settle"
         others=$(cat "$work/cluster/node2.pid" "$work/cluster/node3.pid")
         before=$(cpu_seconds $others)
-        load_start 127.0.0.11 clustered
-        bench clustered 127.0.0.11:3130
-        load_stop
+        measure clustered 127.0.0.11:3130 "$(cat "$work/cluster/node1.pid")"
         echo " others_cpu_s=$(awk -v a="$before" -v b="$(cpu_seconds $others)" 'BEGIN { printf "%.1f", b - a }')"
         kill "$cluster"; wait "$cluster" 2>/dev/null || true
         rm -rf "$work/cluster"
