@@ -8,8 +8,10 @@
 #
 #   bench/cluster.sh                     MEMORY=32m SIZE=32768 URLS=2560 REQUESTS=10240
 #
-# Before the measured load, WARMUP requests for 500 small objects of their own warm both
-# setups up (the JVMs' JIT above all), and are left out of every figure.
+# Before the measured load, WARMUP requests (default 20,000) for WARMUP_URLS small objects of
+# their own (default 2,000 of 1 KiB: misses, stores, claims and hits) warm both setups up, and
+# are left out of every figure. The JVMs need it: after 4,000 warm-up requests the nodes' C2
+# compiler threads still took half of their CPU during the measured requests.
 #
 # Reported per setup: the origin's requests (the hit ratio is the rest), objects stored per
 # parent (balance), copies per URL (objects stored / distinct URLs stored), the front's
@@ -25,7 +27,8 @@ memory=${MEMORY:-32m}
 size=${SIZE:-32768}
 urls=${URLS:-2560}
 requests=${REQUESTS:-10240}
-warmup=${WARMUP:-4000}
+warmup=${WARMUP:-20000}
+warmup_urls=${WARMUP_URLS:-2000}
 # Squid's persistent connections to its parents: off by default, so that each access.log line
 # shows its own request's routing (Squid 5.7 logs a reused connection's first hierarchy code);
 # PERSISTENT=on measures the fronts as usually deployed, with their routing codes approximate.
@@ -163,7 +166,7 @@ load() { # FRONT FRONT_PID PARENT_PID...: the warm-up, then the measured load; t
          # time and the CPU the front and the parents used over the measured part
     local front=$1 front_pid=$2 front_cpu parents_cpu
     shift 2
-    python3 "$work/load.py" "$front" 500 "$warmup" 1024 w > /dev/null
+    python3 "$work/load.py" "$front" "$warmup_urls" "$warmup" 1024 w > /dev/null
     icp_histogram "$front" > "$work/icp-before"
     front_cpu=$(cpu_seconds "$front_pid") parents_cpu=$(cpu_seconds "$@")
     echo "$(python3 "$work/load.py" "$front" "$urls" "$requests" "$size")" \
@@ -179,6 +182,7 @@ exec > >(tee "$out")
 {
     echo "# bench/cluster.sh   $(date -u +%Y-%m-%dT%H:%M:%SZ)   $(nproc) cores, $(uname -r)"
     echo "# server_persistent_connections $persistent, icp_query_timeout $icp_timeout"
+    echo "# warm-up: $warmup requests for $warmup_urls objects of 1 KiB"
     echo "# memory per cache $memory, $urls objects of $size bytes ($(( urls * size / 1048576 )) MiB), $requests uniform requests, 8 clients"
 
     # --- Sibyl: bin/cluster-local, nodes with cache.memory = MEMORY
