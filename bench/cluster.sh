@@ -8,10 +8,13 @@
 #
 #   bench/cluster.sh                     MEMORY=32m SIZE=32768 URLS=2560 REQUESTS=10240
 #
-# Before the measured load, WARMUP requests (default 20,000) for WARMUP_URLS small objects of
-# their own (default 2,000 of 1 KiB: misses, stores, claims and hits) warm both setups up, and
-# are left out of every figure. The JVMs need it: after 4,000 warm-up requests the nodes' C2
-# compiler threads still took half of their CPU during the measured requests.
+# Before the measured load, both setups are warmed up with WARMUP requests (default 20,000) for
+# WARMUP_URLS objects of their own (default URLS), of SIZE: the measured workload's shape, so
+# every path it takes (misses, stores, claims, evictions, hits) is compiled by the nodes' JIT
+# before it is measured. Then every parent is sent a PURGE for each warm-up URL, so the
+# measured requests start on empty caches in both setups. Warm-up requests are left out of
+# every figure. With 4,000 warm-up requests for 500 objects of 1 KiB the nodes' C2 compiler
+# threads still took half of their CPU during the measured requests.
 #
 # Reported per setup: the origin's requests (the hit ratio is the rest), objects stored per
 # parent (balance), copies per URL (objects stored / distinct URLs stored), the front's
@@ -28,7 +31,7 @@ size=${SIZE:-32768}
 urls=${URLS:-2560}
 requests=${REQUESTS:-10240}
 warmup=${WARMUP:-20000}
-warmup_urls=${WARMUP_URLS:-2000}
+warmup_urls=${WARMUP_URLS:-$urls}
 # Squid's persistent connections to its parents: off by default, so that each access.log line
 # shows its own request's routing (Squid 5.7 logs a reused connection's first hierarchy code);
 # PERSISTENT=on measures the fronts as usually deployed, with their routing codes approximate.
@@ -87,6 +90,24 @@ for t in threads: t.join()
 print("LOAD requests=%d failures=%d" % (requests, failures[0]))
 PY
 
+# PURGE of every warm-up URL at each parent given; prints how many were held.
+cat > "$work/purge.py" <<'PY'
+import http.client, sys
+urls, size, parents = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+held = 0
+for parent in parents:
+    connection = http.client.HTTPConnection(parent, 3128, timeout=30)
+    for i in range(urls):
+        connection.request("PURGE", "http://127.0.0.20:8080/objects/w%d?size=%d" % (i, size))
+        response = connection.getresponse()
+        response.read()
+        if response.status == 200:
+            held += 1
+        elif response.status != 404:
+            sys.exit("purge.py: %s answered %d to PURGE" % (parent, response.status))
+print(held)
+PY
+
 squid_conf() { # FILE NAME ADDRESS EXTRA...
     local file=$1 name=$2 address=$3
     shift 3
@@ -107,6 +128,8 @@ squid_conf() { # FILE NAME ADDRESS EXTRA...
         echo "minimum_direct_rtt 0"
         echo "server_persistent_connections $persistent"
         echo "acl loopback src 127.0.0.0/8"
+        echo "acl purge method PURGE"
+        echo "http_access allow purge loopback"
         echo "http_access allow loopback"
         echo "http_access deny all"
         echo "icp_access allow loopback"
@@ -123,7 +146,9 @@ start_squid() { # NAME ADDRESS
 }
 front_directives() { # PARENT ADDRESSES...
     local parent
-    for parent in "$@"; do echo "cache_peer $parent parent 3128 3130 no-digest"; done
+    # no-netdb-exchange: a front that has fetched its parents' netdb (as Squid parents serve it)
+    # turns to CLOSEST_PARENT and stops asking by ICP; seen after 60,000 requests.
+    for parent in "$@"; do echo "cache_peer $parent parent 3128 3130 no-digest no-netdb-exchange"; done
     echo "prefer_direct off"
     echo "nonhierarchical_direct off"
     echo "cache deny all"
@@ -162,14 +187,17 @@ cpu_seconds() { # PID...: the user and system CPU seconds these processes have u
     for pid; do awk '{ print $14 + $15 }' "/proc/$pid/stat"; done \
         | awk -v hz="$(getconf CLK_TCK)" '{ s += $1 } END { printf "%.1f", s / hz }'
 }
-load() { # FRONT FRONT_PID PARENT_PID...: the warm-up, then the measured load; the front's ICP
-         # time and the CPU the front and the parents used over the measured part
-    local front=$1 front_pid=$2 front_cpu parents_cpu
-    shift 2
-    python3 "$work/load.py" "$front" "$warmup_urls" "$warmup" 1024 w > /dev/null
+load() { # FRONT FRONT_PID PARENTS PARENT_PID...: the warm-up and its purge, then the measured
+         # load; the front's ICP time and the CPU the front and the parents used over the
+         # measured part
+    local front=$1 front_pid=$2 parents=$3 front_cpu parents_cpu purged
+    shift 3
+    python3 "$work/load.py" "$front" "$warmup_urls" "$warmup" "$size" w > /dev/null
+    # shellcheck disable=SC2086 # the parents' addresses, one word each
+    purged=$(python3 "$work/purge.py" "$warmup_urls" "$size" $parents)
     icp_histogram "$front" > "$work/icp-before"
     front_cpu=$(cpu_seconds "$front_pid") parents_cpu=$(cpu_seconds "$@")
-    echo "$(python3 "$work/load.py" "$front" "$urls" "$requests" "$size")" \
+    echo "warmup_purged=$purged $(python3 "$work/load.py" "$front" "$urls" "$requests" "$size")" \
         "front_cpu_s=$(awk -v a="$front_cpu" -v b="$(cpu_seconds "$front_pid")" 'BEGIN { printf "%.1f", b - a }')" \
         "parents_cpu_s=$(awk -v a="$parents_cpu" -v b="$(cpu_seconds "$@")" 'BEGIN { printf "%.1f", b - a }')"
     icp_histogram "$front" > "$work/icp-after"
@@ -182,7 +210,7 @@ exec > >(tee "$out")
 {
     echo "# bench/cluster.sh   $(date -u +%Y-%m-%dT%H:%M:%SZ)   $(nproc) cores, $(uname -r)"
     echo "# server_persistent_connections $persistent, icp_query_timeout $icp_timeout"
-    echo "# warm-up: $warmup requests for $warmup_urls objects of 1 KiB"
+    echo "# warm-up: $warmup requests for $warmup_urls objects of $size bytes, then purged"
     echo "# memory per cache $memory, $urls objects of $size bytes ($(( urls * size / 1048576 )) MiB), $requests uniform requests, 8 clients"
 
     # --- Sibyl: bin/cluster-local, nodes with cache.memory = MEMORY
@@ -194,14 +222,14 @@ exec > >(tee "$out")
     sibyl_pid=$!
     for _ in $(seq 1200); do [[ -f $work/sibyl/ready ]] && break; sleep 0.1; done
     [[ -f $work/sibyl/ready ]] || { echo "cluster.sh: bin/cluster-local did not start; see $work" >&2; exit 1; }
-    line=$(load 127.0.0.10 "$(cat "$work/sibyl/squid-process.pid")" $(cat "$work"/sibyl/node?.pid))
+    line=$(load 127.0.0.10 "$(cat "$work/sibyl/squid-process.pid")" "127.0.0.11 127.0.0.12 127.0.0.13" \
+        $(cat "$work"/sibyl/node?.pid))
     sleep 2 # counters settle (access logs flush each second)
     objects=() claims=0
     for i in 1 2 3; do
         objects+=("$(curl -sf -m 20 "http://127.0.0.1$i:3128/squid-internal-mgr/counters" | awk '$1 == "sibyl.objects" { print $3 }')")
     done
     claims=$(curl -sf -m 20 "http://127.0.0.11:3128/squid-internal-mgr/cluster.json" | grep -o '"claims":[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }')
-    # The warm-up objects are stored and claimed too: count only the measured ones' claims.
     echo "RESULT sibyl $line origin_requests=$(origin_requests "$work/sibyl/origin.log") objects=$(joined "${objects[@]}") distinct_claimed=$claims"
     echo "# sibyl front: $(elapsed "$work/sibyl/squid-access.log")"
     echo "# sibyl front ICP: $(icp_time "$work/icp-before" "$work/icp-after"); round trips $(peer_rtt 127.0.0.10)"
@@ -222,7 +250,7 @@ exec > >(tee "$out")
     squid_conf "$work/front.conf" front 127.0.0.40 "${directives[@]}"
     start_squid front 127.0.0.40
     sleep 3 # the front probes its parents before it asks them by ICP
-    line=$(load 127.0.0.40 "${pids[-1]}" "${parent_pids[@]}")
+    line=$(load 127.0.0.40 "${pids[-1]}" "127.0.0.41 127.0.0.42 127.0.0.43" "${parent_pids[@]}")
     objects=() all_urls="$work/mesh-urls"
     : > "$all_urls"
     for i in 1 2 3; do
