@@ -24,9 +24,10 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "status",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = {"Print a node's view of its cluster: the members it sees, oldest first (* marks the node),",
-            "their addresses and the URLs each has claimed.",
-            "Exit status: 0 when the node answered, 1 when it could not be asked or is in no cluster."})
+        description = {"Print a node's view of its cluster: the members it sees, oldest first",
+            "(* marks the node), their addresses and the URLs each has claimed.",
+            "Exit status: 0 when the node answered, 1 when it could not be asked or",
+            "is in no cluster."})
 final class ClusterStatusCommand implements Callable<Integer> {
 
     @Spec
