@@ -17,7 +17,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -100,6 +104,13 @@ class ClusterNodeTest {
         origin.createContext("/", exchange -> {
             asked.computeIfAbsent(exchange.getRequestURI().getPath(), p -> new java.util.concurrent.atomic.AtomicInteger())
                     .incrementAndGet();
+            if (exchange.getRequestURI().getPath().startsWith("/burst/")) {
+                try {
+                    Thread.sleep(500); // the burst's requests all arrive while the owner fetches
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             byte[] body = ("body of " + exchange.getRequestURI().getPath()).getBytes();
             exchange.getResponseHeaders().set("Cache-Control", "max-age=3600");
             exchange.sendResponseHeaders(200, body.length);
@@ -147,6 +158,26 @@ class ClusterNodeTest {
             assertEquals(1, asked.get(URI.create(ofSilent).getPath()).get());
             String counters = page(a, "counters");
             assertTrue(counters.contains("sibyl.peer_requests = 3\n") && counters.contains("sibyl.peer_errors = 1\n"), counters);
+
+            // Twenty requests at once for another URL of b's: each goes to b, which asks the origin once.
+            String burst = null;
+            for (int i = 0; burst == null; i++) {
+                if (icp(b, base + "/burst/" + i) == IcpOpcode.HIT) {
+                    burst = base + "/burst/" + i;
+                }
+            }
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .proxy(ProxySelector.of(a.httpAddresses().get(0))).build();
+            List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                responses.add(client.sendAsync(HttpRequest.newBuilder(URI.create(burst)).build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            for (CompletableFuture<HttpResponse<String>> response : responses) {
+                assertEquals(200, response.get(30, TimeUnit.SECONDS).statusCode());
+                assertEquals("body of " + URI.create(burst).getPath(), response.get().body());
+            }
+            assertEquals(1, asked.get(URI.create(burst).getPath()).get(), "the origin asked once for the whole burst");
         } finally {
             a.close();
             b.close();

@@ -89,7 +89,10 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
         InetSocketAddress owner = leads && entry == null ? cache.peers().ownerOf(request.key(), Via.receivedBy(headers)) : null;
         Fetch fetch = new Fetch(cache, request, HttpMethod.GET, owner == null, false, entry,
                 leads ? respond(ctx, request) : null);
-        Fetch inFlight = cache.fetches().registerOrGet(fetch);
+        // A peer fill is not offered to later requests: they go to the owner too, which fetches the
+        // URL once for all of them. Waiting on this node would leave them, as it stores nothing,
+        // each to the origin.
+        Fetch inFlight = owner == null ? cache.fetches().registerOrGet(fetch) : cache.fetches().get(request.key());
         if (inFlight != null && inFlight.join(waiter(ctx, request))) {
             if (entry != null) {
                 entry.body().release();
