@@ -178,6 +178,26 @@ class ClusterNodeTest {
                 assertEquals("body of " + URI.create(burst).getPath(), response.get().body());
             }
             assertEquals(1, asked.get(URI.create(burst).getPath()).get(), "the origin asked once for the whole burst");
+
+            // A HEAD and a range request for another URL of b's go to b as asked; a stores nothing
+            // and b keeps the claim.
+            String partial = null;
+            for (int i = 0; partial == null; i++) {
+                if (icp(b, base + "/partial/" + i) == IcpOpcode.HIT) {
+                    partial = base + "/partial/" + i;
+                }
+            }
+            HttpResponse<String> head = send(a, HttpRequest.newBuilder(URI.create(partial))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+            assertEquals(200, head.statusCode());
+            HttpResponse<String> range = send(a, HttpRequest.newBuilder(URI.create(partial)).header("Range", "bytes=0-3").build());
+            assertEquals(206, range.statusCode());
+            assertEquals("body", range.body());
+            assertTrue(String.join(",", range.headers().allValues("Via")).contains("node-b"), "answered by b");
+            assertEquals(1, asked.get(URI.create(partial).getPath()).get(), "b fetched it once, for both");
+            assertTrue(a.index().peek(sibyl.node.cache.CacheKey.of(partial)).isEmpty(), "a stores nothing");
+            assertEquals(IcpOpcode.HIT, icp(b, partial));
+            assertEquals(IcpOpcode.MISS_NOFETCH, icp(a, partial));
         } finally {
             a.close();
             b.close();

@@ -86,7 +86,11 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
         }
         boolean leads = HttpMethod.GET.equals(request.method()) && OriginRequests.whole(headers);
         // Another member owns the URL: fetch it from that member, which stores it; this node does not.
-        InetSocketAddress owner = leads && entry == null ? cache.peers().ownerOf(request.key(), Via.receivedBy(headers)) : null;
+        InetSocketAddress owner = entry == null ? cache.peers().ownerOf(request.key(), Via.receivedBy(headers)) : null;
+        if (owner != null && !leads) {
+            askOwner(ctx, request, owner);
+            return;
+        }
         Fetch fetch = new Fetch(cache, request, HttpMethod.GET, owner == null, false, entry,
                 leads ? respond(ctx, request) : null);
         // A peer fill is not offered to later requests: they go to the owner too, which fetches the
@@ -113,6 +117,19 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
         if (leads) {
             request.request().release();
         }
+    }
+
+    /**
+     * Sends a HEAD, conditional or range request for another member's URL to that member as
+     * asked, streaming its answer back: fetching the whole response here to answer it would
+     * store a second copy and take the URL's claim away from its owner.
+     */
+    private void askOwner(ChannelHandlerContext ctx, ProxyRequest request, InetSocketAddress owner) {
+        Fetch fetch = new Fetch(cache, request, request.method(), false, false, null, respond(ctx, request));
+        leading = fetch;
+        fetch.beginFromPeer(origins, OriginRequests.asAsked(request, cache.via(), true), owner,
+                () -> OriginRequests.asAsked(request, cache.via(), false), request.origin());
+        request.request().release();
     }
 
     /** Sends the client's own request to the origin, streaming the answer back. */

@@ -119,7 +119,6 @@ final class Fetch implements OriginListener {
         return key;
     }
 
-    /** Sends {@code request} (ownership passes on) to {@code origin} through {@code client}. */
     /** The origin, asked when the member that owns the URL could not be. */
     private record Fallback(OriginClient client, Supplier<FullHttpRequest> request, InetSocketAddress origin,
             String hierarchy) {}
@@ -137,6 +136,7 @@ final class Fetch implements OriginListener {
         exchange = client.send(peer, request, this);
     }
 
+    /** Sends {@code request} (ownership passes on) to {@code origin} through {@code client}. */
     void begin(OriginClient client, FullHttpRequest request, InetSocketAddress origin) {
         requestMillis = cache.clock().millis();
         cache.stats().originRequests.increment();

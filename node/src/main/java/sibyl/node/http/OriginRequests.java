@@ -40,7 +40,7 @@ final class OriginRequests {
      * @param stale the entry to revalidate, whose validators are sent; or null
      */
     static FullHttpRequest build(ProxyRequest request, HttpMethod method, boolean forStore, CacheEntry stale, Via via) {
-        return build(request, method, forStore, stale, via, false);
+        return build(request, method, forStore, stale, via, false, !forStore);
     }
 
     /**
@@ -48,11 +48,20 @@ final class OriginRequests {
      * client of a proxy sends it, for the member to answer from its cache or its origin.
      */
     static FullHttpRequest forPeer(ProxyRequest request, Via via) {
-        return build(request, HttpMethod.GET, true, null, via, true);
+        return build(request, HttpMethod.GET, true, null, via, true, false);
+    }
+
+    /**
+     * The client's own GET or HEAD, its conditionals and range kept, without a body (it may be
+     * built after the client's request is released): in absolute form for the member that owns
+     * the URL, else for the origin.
+     */
+    static FullHttpRequest asAsked(ProxyRequest request, Via via, boolean forPeer) {
+        return build(request, request.method(), false, null, via, forPeer, false);
     }
 
     private static FullHttpRequest build(ProxyRequest request, HttpMethod method, boolean forStore, CacheEntry stale,
-            Via via, boolean absoluteForm) {
+            Via via, boolean absoluteForm, boolean withContent) {
         HttpHeaders headers = HopByHop.withoutHopByHop(request.headers());
         headers.set(HttpHeaderNames.HOST, request.authority());
         via.add(headers, request.version());
@@ -73,7 +82,7 @@ final class OriginRequests {
             }
         }
         boolean bodiless = HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method);
-        ByteBuf content = forStore ? Unpooled.EMPTY_BUFFER : request.request().content().retainedDuplicate();
+        ByteBuf content = withContent ? request.request().content().retainedDuplicate() : Unpooled.EMPTY_BUFFER;
         if (content.isReadable() || !bodiless) {
             headers.set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
         }
