@@ -93,10 +93,10 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
         }
         Fetch fetch = new Fetch(cache, request, HttpMethod.GET, owner == null, false, entry,
                 leads ? respond(ctx, request) : null);
-        // A peer fill is not offered to later requests: they go to the owner too, which fetches the
-        // URL once for all of them. Waiting on this node would leave them, as it stores nothing,
-        // each to the origin.
-        Fetch inFlight = owner == null ? cache.fetches().registerOrGet(fetch) : cache.fetches().get(request.key());
+        // A peer fill is not offered to later requests (nor was one in flight to join, above): they
+        // go to the owner too, which fetches the URL once for all of them. Waiting on this node
+        // would leave them, as it stores nothing, each to the origin.
+        Fetch inFlight = owner == null ? cache.fetches().registerOrGet(fetch) : null;
         if (inFlight != null && inFlight.join(waiter(ctx, request))) {
             if (entry != null) {
                 entry.body().release();
