@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,6 +100,7 @@ class ClusterNodeTest {
     void aMissForAnotherMembersUrlIsFetchedFromThatMemberAndFromTheOriginWhenItFails() throws Exception {
         java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> asked =
                 new java.util.concurrent.ConcurrentHashMap<>();
+        CountDownLatch burstArrived = new CountDownLatch(1);
         com.sun.net.httpserver.HttpServer origin = com.sun.net.httpserver.HttpServer.create(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         origin.createContext("/", exchange -> {
@@ -106,7 +108,7 @@ class ClusterNodeTest {
                     .incrementAndGet();
             if (exchange.getRequestURI().getPath().startsWith("/burst/")) {
                 try {
-                    Thread.sleep(500); // the burst's requests all arrive while the owner fetches
+                    burstArrived.await(30, TimeUnit.SECONDS); // answered once the whole burst waits at a
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -173,6 +175,8 @@ class ClusterNodeTest {
                 responses.add(client.sendAsync(HttpRequest.newBuilder(URI.create(burst)).build(),
                         HttpResponse.BodyHandlers.ofString()));
             }
+            await().atMost(Duration.ofSeconds(30)).until(() -> a.httpStats().inFlight() == 20);
+            burstArrived.countDown();
             for (CompletableFuture<HttpResponse<String>> response : responses) {
                 assertEquals(200, response.get(30, TimeUnit.SECONDS).statusCode());
                 assertEquals("body of " + URI.create(burst).getPath(), response.get().body());
