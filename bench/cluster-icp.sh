@@ -28,13 +28,8 @@ work=$(mktemp -d /tmp/sibyl-cluster-icp.XXXXXX)
 mkdir -p "$top/bench/out"
 out=${OUT:-$top/bench/out/cluster-icp-$(date -u +%Y%m%dT%H%M%SZ).txt}
 [[ -f $top/node/target/sibyl-node.jar ]] || (cd "$top" && mvn -B -q -DskipTests package)
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+source "$top/bench/lib.sh"
 
 cat > "$work/lone.conf" <<CONF
 node.name = lone
@@ -88,11 +83,6 @@ load_stop() { # prints wrk's requests/s
     kill -INT "$wrk_pid" 2>/dev/null || true
     wait "$wrk_pid" 2>/dev/null || true
     printf " http_requests_per_s=%s" "$(awk '$1 == "Requests/sec:" { print $2 }' "$work/wrk.out")"
-}
-cpu_seconds() { # PID...: the user and system CPU seconds these processes have used so far
-    local pid
-    for pid; do awk '{ print $14 + $15 }' "/proc/$pid/stat"; done \
-        | awk -v hz="$(getconf CLK_TCK)" '{ s += $1 } END { printf "%.1f", s / hz }'
 }
 thread_cpu() { # PID NAME-PREFIX: CPU seconds of the process's threads whose names start so
     local task

@@ -47,13 +47,8 @@ mkdir -p "$top/bench/out"
 out=${OUT:-$top/bench/out/cluster-$(date -u +%Y%m%dT%H%M%SZ).txt}
 [[ -x /usr/sbin/squid ]] || { echo "cluster.sh: squid is not installed (apt-get install -y squid)" >&2; exit 1; }
 [[ -f $top/node/target/sibyl-node.jar ]] || (cd "$top" && mvn -B -q -DskipTests package)
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+source "$top/bench/lib.sh"
 
 # The load: REQUESTS uniform picks among URLS, 8 client threads through the front Squid.
 cat > "$work/load.py" <<'PY'
@@ -181,11 +176,6 @@ icp_time() { # BEFORE AFTER: percentiles (ms) of the requests counted between th
 peer_rtt() { # FRONT: each parent's average ICP round trip as the front measured it
     curl -sf -m 10 "http://$1:3128/squid-internal-mgr/server_list" \
         | awk '$1 == "Host" { host = $3 } $1 == "AVG" && $2 == "RTT" { printf "%s%s=%sms", sep, host, $4; sep = " " }'
-}
-cpu_seconds() { # PID...: the user and system CPU seconds these processes have used so far
-    local pid
-    for pid; do awk '{ print $14 + $15 }' "/proc/$pid/stat"; done \
-        | awk -v hz="$(getconf CLK_TCK)" '{ s += $1 } END { printf "%.1f", s / hz }'
 }
 load() { # FRONT FRONT_PID PARENTS PARENT_PID...: the warm-up and its purge, then the measured
          # load; the front's ICP time and the CPU the front and the parents used over the
