@@ -1,19 +1,25 @@
 package sibyl.node.cache;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.IllegalReferenceCountException;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import sibyl.node.cache.replacement.Replacement;
+import sibyl.node.cache.replacement.Resident;
 
 /**
- * What the node holds: URL → its stored variants, bounded by the bytes they cost (Caffeine,
- * weighed in bytes, Window TinyLFU eviction).
+ * What the node holds: URL → its stored variants, bounded by the bytes they cost. Which URLs stay
+ * is the {@link Replacement} policy's choice (Window TinyLFU whose window follows the workload),
+ * ranked by the requests {@link #lookup} counts.
  *
  * <p>Two refinements:
  * <ul>
@@ -27,12 +33,18 @@ import java.util.concurrent.atomic.LongAdder;
  *       what is parked, at most what was answered HIT during one window.
  * </ul>
  *
- * <p>Reads ({@link #lookup}, {@link #peek}, {@link #pin}) never wait on eviction work: Caffeine
- * runs that on {@code maintenance}.
+ * <p>Reads ({@link #lookup}, {@link #peek}, {@link #pin}) take no lock and never wait on
+ * eviction: a lookup leaves its request in a lossy buffer, and the policy hears of requests and
+ * stores, and evicts, on {@code maintenance}, under the index's one lock. Between a store and the
+ * maintenance after it, the index may hold more than its bound.
  */
 public final class CacheIndex implements AutoCloseable {
 
-    /** Hears what the index holds change, on the thread that changed it (an event loop, or Caffeine's maintenance). */
+    /**
+     * Hears what the index holds change: in the order of the changes to each URL, while the index
+     * holds that URL still, on the thread that changed it (an event loop, or maintenance). Keep it
+     * short, and never call back into the index.
+     */
     public interface Listener {
         /** Nothing to hear. */
         Listener NONE = new Listener() {
@@ -50,16 +62,49 @@ public final class CacheIndex implements AutoCloseable {
         void removed(String key);
     }
 
-    private final Cache<String, Variants> cache;
+    /** One URL held: its variants, and its place in the replacement policy. */
+    private static final class Slot extends Resident {
+        final String key;
+        /** Replaced, under the map's hold on the key, when a variant is stored. */
+        volatile Variants variants;
+        /** Cleared, under the map's hold on the key, when the slot leaves the map. */
+        volatile boolean held = true;
+
+        Slot(String key, long hash, Variants variants) {
+            super(hash);
+            this.key = key;
+            this.variants = variants;
+        }
+    }
+
+    private enum Change { ADD, REWEIGH, REMOVE }
+
+    /** A change the policy has yet to hear of. */
+    private record Write(Slot slot, Change change) {}
+
+    private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final Map<String, Variants> parked = new ConcurrentHashMap<>();
     private final long maxObjectBytes;
-    private final LongAdder evictions = new LongAdder();
     private final Listener listener;
+    private final Executor maintenance;
+    private final LongAdder evictions = new LongAdder();
+
+    private final RequestBuffer requests = new RequestBuffer();
+    private final Queue<Write> writes = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean maintenanceDue = new AtomicBoolean();
+    private final Runnable maintain = this::cleanUp;
+    /** Guards {@link #replacement}. */
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Replacement<Slot> replacement;
+    private final Consumer<Object> countRequest = this::countRequest;
+    private final Consumer<Slot> evict = this::evict;
+    /** What the policy ranks weighs, as of the last maintenance. */
+    private volatile long rankedWeight;
 
     /**
      * @param maxBytes what all stored responses may cost together (body, headers, bookkeeping)
      * @param maxObjectBytes the largest body stored
-     * @param maintenance where Caffeine evicts and calls listeners; never an ICP or HTTP thread
+     * @param maintenance where the policy runs and evicts; never an ICP or HTTP thread
      */
     public CacheIndex(long maxBytes, long maxObjectBytes, Executor maintenance) {
         this(maxBytes, maxObjectBytes, maintenance, Listener.NONE);
@@ -69,34 +114,8 @@ public final class CacheIndex implements AutoCloseable {
     public CacheIndex(long maxBytes, long maxObjectBytes, Executor maintenance, Listener listener) {
         this.maxObjectBytes = maxObjectBytes;
         this.listener = listener;
-        this.cache = Caffeine.newBuilder()
-                .maximumWeight(maxBytes)
-                .weigher((String key, Variants variants) -> (int) Math.min(Integer.MAX_VALUE, variants.weight()))
-                .executor(maintenance)
-                .evictionListener((String key, Variants variants, RemovalCause cause) -> {
-                    if (variants != null && cause == RemovalCause.SIZE && variants.pinnedAt(System.nanoTime())) {
-                        variants.park();
-                        Variants previous = parked.put(key, variants);
-                        if (previous != null) {
-                            previous.release();
-                        }
-                    }
-                })
-                .removalListener((String key, Variants variants, RemovalCause cause) -> {
-                    if (variants == null) {
-                        return;
-                    }
-                    if (cause.wasEvicted()) {
-                        evictions.increment();
-                    }
-                    if (cause != RemovalCause.REPLACED) {
-                        listener.removed(key);
-                    }
-                    if (!variants.parked()) {
-                        variants.release();
-                    }
-                })
-                .build();
+        this.maintenance = maintenance;
+        this.replacement = new Replacement<>(maxBytes);
     }
 
     /** The largest body this index stores; larger responses stream through unstored. */
@@ -107,46 +126,51 @@ public final class CacheIndex implements AutoCloseable {
     /**
      * Stores {@code entry} as the variant of its URL for its variant key, varying on
      * {@code varyFields}. The index takes its own reference to the body; the caller keeps its
-     * own. Returns false, storing nothing, if the body is larger than the index allows.
+     * own. Returns false, storing nothing, if the body is larger than the index allows. A URL
+     * stored may still be evicted at once, by the next maintenance, if the policy does not admit it.
      */
     public boolean store(CacheEntry entry, List<String> varyFields) {
         if (entry.body().length() > maxObjectBytes) {
             return false;
         }
         dropParked(entry.key());
-        cache.asMap().compute(entry.key(), (key, current) ->
-                current == null ? Variants.of(entry, varyFields) : current.with(entry, varyFields));
-        listener.stored(entry);
+        Variants[] replaced = new Variants[1];
+        slots.compute(entry.key(), (key, slot) -> {
+            if (slot == null) {
+                slot = new Slot(key, replacement.hash(key), Variants.of(entry, varyFields));
+                writes.add(new Write(slot, Change.ADD));
+            } else {
+                replaced[0] = slot.variants;
+                slot.variants = replaced[0].with(entry, varyFields);
+                writes.add(new Write(slot, Change.REWEIGH));
+            }
+            listener.stored(entry);
+            return slot;
+        });
+        if (replaced[0] != null) {
+            replaced[0].release();
+        }
+        maintenanceDue();
         return true;
     }
 
     /**
-     * The stored variant of {@code key} for a request with {@code requestHeaders}, with a
-     * reference to its body that the caller must release, or {@code null}.
+     * A client's request for {@code key}: the stored variant for its {@code requestHeaders}, with a
+     * reference to its body that the caller must release, or {@code null}. Counts the request,
+     * hit or miss, for the replacement policy: call it once per request.
      */
     public CacheEntry lookup(String key, HttpHeaders requestHeaders) {
-        for (int attempt = 0; attempt < 2; attempt++) {
-            Variants variants = variants(key);
-            if (variants == null) {
-                return null;
-            }
-            CacheEntry entry = variants.variant(VaryKey.of(variants.varyFields(), requestHeaders));
-            if (entry == null) {
-                return null;
-            }
-            try {
-                entry.body().retain();
-                return entry;
-            } catch (IllegalReferenceCountException e) {
-                // Dropped and freed between the read and the retain: look again.
-            }
+        Slot slot = slots.get(key);
+        if (requests.add(slot != null ? slot : key)) {
+            maintenanceDue();
         }
-        return null;
+        return retained(slot != null ? slot.variants : parked.get(key), requestHeaders);
     }
 
     /**
      * The stored variants of {@code key}, without references: for decisions (an ICP answer), never
-     * for serving. Allocates nothing.
+     * for serving. Allocates nothing, and is not a request: ICP asks every peer about a URL that
+     * only one will serve.
      */
     public List<CacheEntry> peek(String key) {
         Variants variants = variants(key);
@@ -155,16 +179,29 @@ public final class CacheIndex implements AutoCloseable {
 
     /** Keeps {@code key}'s variants from eviction until {@code untilNanos} (System.nanoTime()). */
     public void pin(String key, long untilNanos) {
-        Variants variants = cache.getIfPresent(key);
-        if (variants != null) {
-            variants.pinUntil(untilNanos);
+        Slot slot = slots.get(key);
+        if (slot != null) {
+            slot.variants.pinUntil(untilNanos);
         }
     }
 
     /** Removes every variant of {@code key}; true if there was one. */
     public boolean invalidate(String key) {
         boolean parkedOne = dropParked(key);
-        return cache.asMap().remove(key) != null || parkedOne;
+        Slot[] removed = new Slot[1];
+        slots.computeIfPresent(key, (k, slot) -> {
+            slot.held = false;
+            writes.add(new Write(slot, Change.REMOVE));
+            listener.removed(k);
+            removed[0] = slot;
+            return null;
+        });
+        if (removed[0] == null) {
+            return parkedOne;
+        }
+        removed[0].variants.release();
+        maintenanceDue();
+        return true;
     }
 
     /** Releases the parked URLs whose pin has run out; call it every second or so. */
@@ -179,12 +216,12 @@ public final class CacheIndex implements AutoCloseable {
 
     /** URLs held, parked ones included. */
     public long size() {
-        return cache.estimatedSize() + parked.size();
+        return slots.size() + parked.size();
     }
 
-    /** Bytes the stored responses cost, parked ones included. */
+    /** Bytes the stored responses cost, parked ones included, as of the last maintenance. */
     public long weight() {
-        long total = cache.policy().eviction().map(eviction -> eviction.weightedSize().orElse(0)).orElse(0L);
+        long total = rankedWeight;
         for (Variants variants : parked.values()) {
             total += variants.weight();
         }
@@ -196,22 +233,127 @@ public final class CacheIndex implements AutoCloseable {
         return evictions.sum();
     }
 
-    /** Runs pending eviction work now: for tests and shutdown. */
+    /** What the replacement policy is doing now. */
+    public Replacement.Status replacement() {
+        lock.lock();
+        try {
+            return replacement.status();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Tells the policy of every request and store so far and evicts what it says: what
+     * {@code maintenance} runs. Call it directly in tests and at shutdown.
+     */
     public void cleanUp() {
-        cache.cleanUp();
+        maintenanceDue.set(false);
+        lock.lock();
+        try {
+            // Requests first: a miss is counted before the store that follows it, as it happened.
+            requests.drain(countRequest);
+            for (Write write; (write = writes.poll()) != null; ) {
+                apply(write);
+            }
+            replacement.evict(evict);
+            rankedWeight = replacement.weight();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Drops everything, releasing every body reference the index holds. */
     @Override
     public void close() {
-        cache.invalidateAll();
-        cache.cleanUp();
+        slots.keySet().forEach(this::invalidate);
+        cleanUp();
         parked.keySet().forEach(this::dropParked);
     }
 
+    private void maintenanceDue() {
+        if (maintenanceDue.compareAndSet(false, true)) {
+            try {
+                maintenance.execute(maintain);
+            } catch (RejectedExecutionException e) {
+                cleanUp(); // shutting down: nobody else will
+            }
+        }
+    }
+
+    private void apply(Write write) {
+        Slot slot = write.slot();
+        switch (write.change()) {
+            case ADD -> {
+                if (slot.held && !slot.ranked()) {
+                    replacement.add(slot, slot.variants.weight());
+                }
+            }
+            case REWEIGH -> {
+                if (slot.ranked()) {
+                    replacement.reweigh(slot, slot.variants.weight());
+                }
+            }
+            case REMOVE -> replacement.remove(slot);
+        }
+    }
+
+    private void countRequest(Object request) {
+        if (request instanceof Slot slot) {
+            replacement.requested(slot);
+        } else {
+            replacement.requested(replacement.hash((String) request));
+        }
+    }
+
+    /** The policy evicts {@code slot}: out of the map, then parked if pinned, else released. */
+    private void evict(Slot slot) {
+        Variants[] evicted = new Variants[1];
+        slots.computeIfPresent(slot.key, (key, current) -> {
+            if (current != slot) {
+                return current;
+            }
+            slot.held = false;
+            evicted[0] = slot.variants;
+            listener.removed(key);
+            return null;
+        });
+        Variants variants = evicted[0];
+        if (variants == null) {
+            return; // invalidated meanwhile, and released then
+        }
+        evictions.increment();
+        if (variants.pinnedAt(System.nanoTime())) {
+            Variants previous = parked.put(slot.key, variants);
+            if (previous != null) {
+                previous.release();
+            }
+        } else {
+            variants.release();
+        }
+    }
+
     private Variants variants(String key) {
-        Variants variants = cache.getIfPresent(key);
-        return variants != null ? variants : parked.get(key);
+        Slot slot = slots.get(key);
+        return slot != null ? slot.variants : parked.get(key);
+    }
+
+    private CacheEntry retained(Variants first, HttpHeaders requestHeaders) {
+        Variants variants = first;
+        for (int attempt = 0; attempt < 2 && variants != null; attempt++) {
+            CacheEntry entry = variants.variant(VaryKey.of(variants.varyFields(), requestHeaders));
+            if (entry == null) {
+                return null;
+            }
+            try {
+                entry.body().retain();
+                return entry;
+            } catch (IllegalReferenceCountException e) {
+                // Replaced or dropped, and freed, between the read and the retain: look again.
+                variants = variants(variants.key());
+            }
+        }
+        return null;
     }
 
     private boolean dropParked(String key) {

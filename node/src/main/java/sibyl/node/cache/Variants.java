@@ -15,8 +15,6 @@ final class Variants {
     private final long weight;
     /** Until when (System.nanoTime()) an ICP HIT promised it to the HTTP request that follows. */
     private volatile long pinnedUntilNanos;
-    /** Set when eviction moved it to the pinned area, which then owns its references. */
-    private volatile boolean parked;
 
     private Variants(String key, List<String> varyFields, List<CacheEntry> entries, long pinnedUntilNanos) {
         this.key = key;
@@ -89,14 +87,6 @@ final class Variants {
 
     boolean pinnedAt(long nanos) {
         return pinnedUntilNanos - nanos > 0;
-    }
-
-    void park() {
-        parked = true;
-    }
-
-    boolean parked() {
-        return parked;
     }
 
     /** Drops this value's references to its bodies. */

@@ -12,8 +12,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import sibyl.cluster.ClusterStatus;
 import sibyl.icp.policy.builtin.Cidr;
+import sibyl.node.cache.replacement.Replacement;
 
 /**
  * The paths Squid uses to talk to a peer rather than through it, answered by the node itself:
@@ -88,12 +90,25 @@ final class InternalPages extends SimpleChannelInboundHandler<ProxyRequest> {
                 + "sibyl.evictions = " + cache.index().evictions() + "\n"
                 + "sibyl.objects = " + cache.index().size() + "\n"
                 + "sibyl.bytes_stored = " + cache.index().weight() + "\n"
-                + "sibyl.body_bytes_held = " + cache.store().bytesHeld() + "\n";
+                + "sibyl.body_bytes_held = " + cache.store().bytesHeld() + "\n"
+                + replacement(cache.index().replacement());
         StringBuilder store = new StringBuilder();
         cache.store().counters().forEach((name, value) -> store.append("sibyl.store.").append(name).append(" = ")
                 .append(value).append('\n'));
         text += store;
         page(ctx, request, text, "text/plain; charset=us-ascii");
+    }
+
+    /**
+     * The replacement policy's mode, and the hits its two simulations made lately (halved every
+     * 1,024 sampled requests): what chose the mode.
+     */
+    private static String replacement(Replacement.Status status) {
+        return "sibyl.replacement.mode = " + status.mode().name().toLowerCase(Locale.ROOT) + "\n"
+                + "sibyl.replacement.recency_hits = " + Math.round(status.recencyScore()) + "\n"
+                + "sibyl.replacement.frequency_hits = " + Math.round(status.frequencyScore()) + "\n"
+                + "sibyl.replacement.sample_rate = " + status.sampleRate() + "\n"
+                + "sibyl.replacement.switches = " + status.switches() + "\n";
     }
 
     private void page(ChannelHandlerContext ctx, ProxyRequest request, String text, String contentType) {

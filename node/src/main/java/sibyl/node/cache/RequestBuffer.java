@@ -1,0 +1,73 @@
+package sibyl.node.cache;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
+
+/**
+ * Requests the index has yet to tell its replacement policy about: what a lookup adds without a
+ * lock, and maintenance drains under the index's lock (Caffeine's read buffer, in small). Lossy:
+ * a request that finds its thread's stripe full is dropped, which costs the policy one count and
+ * never makes a hit wait.
+ */
+final class RequestBuffer {
+    private static final int SLOTS = 32;
+    private static final int MASK = SLOTS - 1;
+
+    private static final class Stripe {
+        final AtomicReferenceArray<Object> slots = new AtomicReferenceArray<>(SLOTS);
+        final AtomicLong written = new AtomicLong();
+        volatile long drained;
+    }
+
+    private final Stripe[] stripes;
+
+    RequestBuffer() {
+        int wanted = Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors() * 2 - 1)) << 1;
+        stripes = new Stripe[Math.min(64, wanted)];
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new Stripe();
+        }
+    }
+
+    /**
+     * Adds {@code request} (non-null), or drops it if its stripe is full or another thread won the
+     * race for its slot. Returns whether the buffer should be drained soon: the stripe is at least
+     * half full.
+     */
+    boolean add(Object request) {
+        Stripe stripe = stripes[(int) mix(Thread.currentThread().getId()) & (stripes.length - 1)];
+        long written = stripe.written.get();
+        long used = written - stripe.drained;
+        if (used >= SLOTS) {
+            return true;
+        }
+        if (stripe.written.compareAndSet(written, written + 1)) {
+            stripe.slots.lazySet((int) written & MASK, request);
+        }
+        return used + 1 >= SLOTS / 2;
+    }
+
+    /** Hands every request added so far, in each stripe's order, to {@code sink}. One drainer at a time. */
+    void drain(Consumer<Object> sink) {
+        for (Stripe stripe : stripes) {
+            long drained = stripe.drained;
+            long written = stripe.written.get();
+            for (; drained < written; drained++) {
+                int slot = (int) drained & MASK;
+                Object request = stripe.slots.get(slot);
+                if (request == null) {
+                    break; // its writer has taken the slot but not yet filled it: next time
+                }
+                stripe.slots.lazySet(slot, null);
+                sink.accept(request);
+            }
+            stripe.drained = drained;
+        }
+    }
+
+    private static long mix(long x) {
+        x = (x ^ (x >>> 33)) * 0xFF51_AFD7_ED55_8CCDL;
+        return x ^ (x >>> 33);
+    }
+}
