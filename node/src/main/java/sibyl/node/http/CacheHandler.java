@@ -161,18 +161,17 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
 
     private void woken(ChannelHandlerContext ctx, ProxyRequest request, Fetch.Outcome outcome) {
         if (!ctx.channel().isActive()) {
+            if (outcome.entry() != null) {
+                outcome.entry().body().release();
+            }
             request.request().release();
             return;
         }
         switch (outcome.kind()) {
             case STORED -> {
-                // The response just fetched serves every request that waited for it, whatever its age.
-                CacheEntry entry = cache.index().lookup(request.key(), request.headers());
-                if (entry == null) {
-                    forward(ctx, request, mayStore(request), false);
-                    return;
-                }
-                respond(ctx, request).serve(entry, LogCode.TCP_MEM_HIT);
+                // The response just fetched serves every request that waited for it, whatever its
+                // age, and whether or not the index kept it.
+                respond(ctx, request).serve(outcome.entry(), LogCode.TCP_MEM_HIT);
                 request.request().release();
             }
             case UNSTORED -> forward(ctx, request, false, false);

@@ -32,7 +32,7 @@ import sibyl.node.store.StoredBody;
 /**
  * One request to an origin and what becomes of its response: streamed to the client that asked
  * (the leader, if any), stored when RFC 9111 and the settings allow, and announced to the
- * requests that waited for it ({@link Waiter}s), which then serve the stored entry or, if nothing
+ * requests that waited for it ({@link Waiter}s), which then serve the entry stored or, if nothing
  * was stored, go to the origin themselves.
  *
  * <p>A revalidation carries the stale entry: a 304 refreshes its headers and freshness and keeps
@@ -50,13 +50,24 @@ final class Fetch implements OriginListener {
     }
 
     /** How a fetch ended, for its waiters. */
-    record Outcome(Kind kind, HttpResponseStatus status, String detail) {
-        static final Outcome STORED = new Outcome(Kind.STORED, null, null);
-        static final Outcome UNSTORED = new Outcome(Kind.UNSTORED, null, null);
+    record Outcome(Kind kind, HttpResponseStatus status, String detail, CacheEntry entry) {
+        static final Outcome UNSTORED = new Outcome(Kind.UNSTORED, null, null, null);
+
+        static Outcome stored(CacheEntry entry) {
+            return new Outcome(Kind.STORED, null, null, entry);
+        }
+
+        static Outcome failed(HttpResponseStatus status, String detail) {
+            return new Outcome(Kind.FAILED, status, detail, null);
+        }
     }
 
     enum Kind {
-        /** The response is in the index: look it up. */
+        /**
+         * The response was stored: serve {@link Outcome#entry()}, whose body the waiter holds a
+         * reference to and must release, even if the index evicted it already (the replacement
+         * policy may not admit it).
+         */
         STORED,
         /** Nothing was stored for you: ask the origin yourself. */
         UNSTORED,
@@ -284,9 +295,9 @@ final class Fetch implements OriginListener {
                 // Stored before the client sees the end, so its next request finds the entry.
                 StoredBody body = finishBody();
                 if (body != null) {
-                    cache.index().store(new CacheEntry(key, variantKey, status.code(), headers, freshness, body), varyFields);
-                    body.release();
-                    outcome = Outcome.STORED;
+                    CacheEntry entry = new CacheEntry(key, variantKey, status.code(), headers, freshness, body);
+                    cache.index().store(entry, varyFields);
+                    outcome = Outcome.stored(entry); // holds this fetch's reference until finish()
                 }
             }
             // Closed to joiners before the client sees the end: a request it sends next must not
@@ -297,10 +308,16 @@ final class Fetch implements OriginListener {
                 exchange.pause();
             }
             if (last) {
-                if (leader != null) {
-                    leader.end();
+                try {
+                    if (leader != null) {
+                        leader.end();
+                    }
+                } finally {
+                    finish(woken, outcome);
+                    if (outcome.entry() != null) {
+                        outcome.entry().body().release();
+                    }
                 }
-                finish(woken, outcome);
             }
         } finally {
             content.release();
@@ -336,7 +353,7 @@ final class Fetch implements OriginListener {
             leader.request().transaction().hierarchy = hierarchy;
             leader.serve(entry, LogCode.TCP_REFRESH_UNMODIFIED);
         }
-        finish(woken, Outcome.STORED);
+        finish(woken, Outcome.stored(entry));
     }
 
     @Override
@@ -364,7 +381,7 @@ final class Fetch implements OriginListener {
             }
         }
         complete(failure == OriginFailure.CUT_SHORT ? Outcome.UNSTORED
-                : new Outcome(Kind.FAILED, HttpResponseStatus.valueOf(failure.status()), detail));
+                : Outcome.failed(HttpResponseStatus.valueOf(failure.status()), detail));
     }
 
     private String describe(OriginFailure failure, Throwable cause) {
@@ -424,13 +441,28 @@ final class Fetch implements OriginListener {
         return joined;
     }
 
-    /** Announces the outcome to {@code woken} and lets go of the stale entry. */
+    /**
+     * Announces the outcome to {@code woken}, each with a reference of its own to the entry
+     * stored (a waiter whose request selects another variant goes its own way), and lets go of
+     * the stale entry.
+     */
     private void finish(List<Waiter> woken, Outcome outcome) {
         finished = true;
+        CacheEntry entry = outcome.entry();
+        List<String> fields = entry == null ? List.of() : VaryKey.fields(entry.headers());
+        for (Waiter waiter : woken) {
+            if (entry == null) {
+                waiter.wake(outcome);
+            } else if (VaryKey.of(fields, waiter.requestHeaders()).equals(entry.variantKey())) {
+                entry.body().retain();
+                waiter.wake(outcome);
+            } else {
+                waiter.wake(Outcome.UNSTORED);
+            }
+        }
         if (stale != null) {
             stale.body().release();
             stale = null;
         }
-        woken.forEach(waiter -> waiter.wake(outcome));
     }
 }

@@ -1,24 +1,35 @@
 package sibyl.node.http;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sibyl.node.cache.CacheKey;
 
 /** What a node of 16 MiB keeps, as its clients see it. */
 class AdmissionHttpTest {
     static final int OBJECTS = 200;
     static final int ROUNDS = 4;
     static final byte[] BODY = new byte[64 * 1024];
+    /** Storable (cache.max-object-size is 32m) but heavier than the whole cache. */
+    static final byte[] LARGE = new byte[20 << 20];
+    static final CountDownLatch release = new CountDownLatch(1);
 
     @TempDir
     static Path directory;
@@ -28,7 +39,18 @@ class AdmissionHttpTest {
     @BeforeAll
     static void start() throws Exception {
         new Random(64).nextBytes(BODY);
-        origin = new ScriptedOrigin().on("/set", exchange -> {
+        origin = new ScriptedOrigin().on("/large", exchange -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.getResponseHeaders().add("Cache-Control", "max-age=3600");
+            exchange.sendResponseHeaders(200, LARGE.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(LARGE);
+            }
+        }).on("/set", exchange -> {
             exchange.getResponseHeaders().add("Cache-Control", "max-age=3600");
             exchange.sendResponseHeaders(200, BODY.length);
             try (OutputStream out = exchange.getResponseBody()) {
@@ -80,6 +102,34 @@ class AdmissionHttpTest {
         String counters = node.send("GET /squid-internal-mgr/counters HTTP/1.1\nHost: node\n\n").text();
         assertTrue(counters.contains("sibyl.replacement.mode = recency\n"), counters);
         assertTrue(counters.contains("sibyl.replacement.switches = 0\n"), counters);
+    }
+
+    /**
+     * Requests that waited for a fetch are answered from its response even when the cache does not
+     * keep it, instead of going to the origin one after the other.
+     */
+    @Test
+    void requestsThatWaitedForAResponseTheCacheDoesNotKeepAreAnsweredFromIt() throws Exception {
+        new Random(20).nextBytes(LARGE);
+        int clients = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<HttpConnection.Response>> responses = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                responses.add(pool.submit(() -> node.get(origin.url("/large"))));
+            }
+            // All asked, one origin request under way: the other seven wait for it.
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> origin.count("/large") == 1 && node.node.httpStats().inFlight() == clients);
+            release.countDown();
+            for (Future<HttpConnection.Response> response : responses) {
+                assertArrayEquals(LARGE, response.get().body());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, origin.count("/large"));
+        assertTrue(node.node.index().peek(CacheKey.of(origin.url("/large"))).isEmpty(), "heavier than the cache");
     }
 
     private static List<Integer> shuffled(Random random) {
