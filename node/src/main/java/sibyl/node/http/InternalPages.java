@@ -101,7 +101,7 @@ final class InternalPages extends SimpleChannelInboundHandler<ProxyRequest> {
 
     /**
      * The replacement policy's mode, and the hits its two simulations made lately (halved every
-     * 1,024 sampled requests): what chose the mode.
+     * period of 128 to 1,024 sampled requests): what chose the mode.
      */
     private static String replacement(Replacement.Status status) {
         return "sibyl.replacement.mode = " + status.mode().name().toLowerCase(Locale.ROOT) + "\n"

@@ -14,11 +14,14 @@ import java.util.function.Consumer;
  *
  * <p>So two simulations run beside the cache on a sample of the same requests, one with each
  * window: {@linkplain Mode#RECENCY recency} (all window: LRU) and
- * {@linkplain Mode#FREQUENCY frequency} (1%, TinyLFU's). Every {@value #PERIOD} sampled requests
- * the cache takes the window of the one that made clearly more hits lately (the counts halve every
- * period). It starts with recency, which does no worse until frequency has shown it pays: a cache
- * that has seen one working set settle gives the next one the room LRU would, and a workload with
- * a popular core switches to frequency within a few periods of filling the cache.
+ * {@linkplain Mode#FREQUENCY frequency} (1%, TinyLFU), and once a period (as many sampled requests
+ * as the simulations hold URLs, within {@value #MIN_PERIOD}..{@value #PERIOD}) the cache takes the
+ * window of the one that made clearly more hits lately (their counts halve every period). It
+ * starts with recency, which does no worse until frequency has shown it pays. So a cache whose
+ * working sets move on caches each new one as fast as LRU would, however many came before; a
+ * workload with a popular core switches to frequency within a few periods of filling the cache;
+ * and the first new working set after a long popular phase waits about two rounds for the mode to
+ * change back.
  *
  * <p>Not thread-safe: the index calls it under its own lock.
  *
@@ -49,8 +52,10 @@ public final class Replacement<R extends Resident> {
      */
     public record Status(Mode mode, double recencyScore, double frequencyScore, double sampleRate, long switches) {}
 
-    /** Sampled requests between two choices of the mode. */
+    /** Sampled requests between two choices of the mode: at most... */
     static final int PERIOD = 1024;
+    /** ...and at least, whatever the number of URLs simulated. */
+    static final int MIN_PERIOD = 128;
     /** The most URLs a simulation holds before it samples half as many (about 64 bytes each). */
     static final int SIMULATED_URLS = 16_384;
     /** How much more a simulation must score than the current mode's to change the mode. */
@@ -179,7 +184,7 @@ public final class Replacement<R extends Resident> {
         }
         recency.request(hash, weight);
         frequency.request(hash, weight);
-        if (++requestsThisPeriod == PERIOD) {
+        if (++requestsThisPeriod >= Math.max(MIN_PERIOD, Math.min(PERIOD, recency.size()))) {
             choose();
         }
         if (Math.max(recency.size(), frequency.size()) > SIMULATED_URLS && sampleHalvings < 32) {

@@ -39,6 +39,29 @@ class ReplacementTest {
         }
     }
 
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3})
+    void afterAPopularLoadOnlyTheFirstNewWorkingSetWaitsForTheModeToChange(long seed) {
+        Replacement<PolicyHarness.Url> policy = new Replacement<>(16 * MIB, new SplittableRandom(seed));
+        PolicyHarness.Held held = new PolicyHarness.Held(policy);
+        Workload.zipf(0.9, 2000, 30_000, seed).replay(held);
+        assertEquals(Replacement.Mode.FREQUENCY, policy.status().mode(), "a Zipf load over 2,000 objects");
+
+        Random random = new Random(seed);
+        for (int set = 0; set < 4; set++) {
+            for (int round = 1; round <= 4; round++) {
+                int hits = 0;
+                for (int id : shuffled(200, random)) {
+                    hits += held.request((set + 1) * 1_000_000L + id, 64 * 1024) ? 1 : 0;
+                }
+                // The first set is shut out until the simulations have seen its second round.
+                if (set == 0 ? round == 4 : round > 1) {
+                    assertTrue(hits >= 198, "set " + set + " round " + round + ": " + hits + " hits; " + policy.status());
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "Zipf {0}")
     @ValueSource(doubles = {0.7, 0.9, 1.1})
     void aZipfLoadOverMixedSizesHitsMoreThanLruInObjectsAndBytes(double exponent) {
