@@ -1,6 +1,6 @@
 package sibyl.node.cache;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 
@@ -14,10 +14,34 @@ final class RequestBuffer {
     private static final int SLOTS = 32;
     private static final int MASK = SLOTS - 1;
 
-    private static final class Stripe {
-        final AtomicReferenceArray<Object> slots = new AtomicReferenceArray<>(SLOTS);
-        final AtomicLong written = new AtomicLong();
+    // A stripe's two counters, each on a cache line of its own (superclass fields are laid out
+    // first, so the padding stays where it is put): adders write one, the drainer the other.
+    @SuppressWarnings("unused")
+    private abstract static class PadBeforeWritten {
+        long p01, p02, p03, p04, p05, p06, p07;
+    }
+
+    private abstract static class Written extends PadBeforeWritten {
+        volatile long written;
+    }
+
+    @SuppressWarnings("unused")
+    private abstract static class PadBeforeDrained extends Written {
+        long p11, p12, p13, p14, p15, p16, p17;
+    }
+
+    private abstract static class Drained extends PadBeforeDrained {
         volatile long drained;
+    }
+
+    @SuppressWarnings("unused")
+    private abstract static class PadAfterDrained extends Drained {
+        long p21, p22, p23, p24, p25, p26, p27;
+    }
+
+    private static final class Stripe extends PadAfterDrained {
+        static final AtomicLongFieldUpdater<Written> WRITTEN = AtomicLongFieldUpdater.newUpdater(Written.class, "written");
+        final AtomicReferenceArray<Object> slots = new AtomicReferenceArray<>(SLOTS);
     }
 
     private final Stripe[] stripes;
@@ -32,27 +56,26 @@ final class RequestBuffer {
 
     /**
      * Adds {@code request} (non-null), or drops it if its stripe is full or another thread won the
-     * race for its slot. Returns whether the buffer should be drained soon: the stripe is at least
-     * half full.
+     * race for its slot. Returns whether the stripe is full: time to drain.
      */
     boolean add(Object request) {
         Stripe stripe = stripes[(int) mix(Thread.currentThread().getId()) & (stripes.length - 1)];
-        long written = stripe.written.get();
-        long used = written - stripe.drained;
-        if (used >= SLOTS) {
+        long written = stripe.written;
+        if (written - stripe.drained >= SLOTS) {
             return true;
         }
-        if (stripe.written.compareAndSet(written, written + 1)) {
+        if (Stripe.WRITTEN.compareAndSet(stripe, written, written + 1)) {
             stripe.slots.lazySet((int) written & MASK, request);
+            return written + 1 - stripe.drained >= SLOTS;
         }
-        return used + 1 >= SLOTS / 2;
+        return false;
     }
 
     /** Hands every request added so far, in each stripe's order, to {@code sink}. One drainer at a time. */
     void drain(Consumer<Object> sink) {
         for (Stripe stripe : stripes) {
             long drained = stripe.drained;
-            long written = stripe.written.get();
+            long written = stripe.written;
             for (; drained < written; drained++) {
                 int slot = (int) drained & MASK;
                 Object request = stripe.slots.get(slot);

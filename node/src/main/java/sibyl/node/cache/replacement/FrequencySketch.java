@@ -7,29 +7,31 @@ package sibyl.node.cache.replacement;
  * what was popular a while ago fades. (A request for a URL whose counters are all at 15 counts
  * towards none of that.)
  *
- * <p>Sized by URLs, never by bytes: it grows with the number held (counts are lost when it does,
- * which happens only while the cache first fills). Not thread-safe.
+ * <p>A URL's four counters lie in one 64-byte block of the table (Caffeine's layout), so counting
+ * a request touches one cache line, and are chosen by its hash, which {@link Replacement#hash}
+ * has mixed already. Sized by URLs, never by bytes: it grows with the number held (counts are
+ * lost when it does, which happens only while the cache first fills). Not thread-safe.
  */
 final class FrequencySketch {
     static final int MAX_COUNT = 15;
-    private static final int MIN_COUNTERS = 64;
-    private static final int MAX_COUNTERS = 1 << 26;
+    private static final int MIN_URLS = 64;
+    private static final int MAX_URLS = 1 << 26;
     private static final long ONE_NIBBLE_LOW_BITS = 0x7777_7777_7777_7777L;
-    private static final long[] ROW_SEEDS = {
-        0x9E37_79B9_7F4A_7C15L, 0xC2B2_AE3D_27D4_EB4FL, 0x1656_67B1_9E37_79F9L, 0xD6E8_FEB8_6659_FD93L};
+    /** Longs in a block: 64 bytes. */
+    private static final int BLOCK = 8;
 
     private long[] table;
-    private int mask;
+    private int blockMask;
     private long countsUntilAgeing;
     private long agePeriod;
 
     FrequencySketch() {
-        resize(MIN_COUNTERS);
+        resize(MIN_URLS);
     }
 
     /** Makes room for about {@code urls} distinct URLs (never shrinks; forgets counts if it grows). */
     void ensureCapacity(long urls) {
-        long wanted = Math.min(MAX_COUNTERS, Math.max(MIN_COUNTERS, Long.highestOneBit(Math.max(1, urls - 1)) << 1));
+        long wanted = Math.min(MAX_URLS, Math.max(MIN_URLS, Long.highestOneBit(Math.max(1, urls - 1)) << 1));
         if (wanted > table.length) {
             resize((int) wanted);
         }
@@ -37,11 +39,12 @@ final class FrequencySketch {
 
     /** Counts one request for the URL of {@code hash} (a {@link Replacement#hash} value). */
     void increment(long hash) {
+        // Bits 32 and up choose the block; in it, bit r and bits 4r+4..4r+7 choose row r's counter.
+        int block = ((int) (hash >>> 32) & blockMask) * BLOCK;
         boolean counted = false;
-        for (int row = 0; row < ROW_SEEDS.length; row++) {
-            long h = mix(hash + ROW_SEEDS[row]);
-            int index = (int) (h >>> 32) & mask;
-            int shift = ((int) h & 15) << 2;
+        for (int row = 0; row < 4; row++) {
+            int index = block + (row << 1) + (int) ((hash >>> row) & 1);
+            int shift = (int) ((hash >>> ((row << 2) + 4)) & 15) << 2;
             if (((table[index] >>> shift) & 15) < MAX_COUNT) {
                 table[index] += 1L << shift;
                 counted = true;
@@ -54,11 +57,11 @@ final class FrequencySketch {
 
     /** The URL's estimated count of recent requests, 0 to 15. */
     int frequency(long hash) {
+        int block = ((int) (hash >>> 32) & blockMask) * BLOCK;
         int least = MAX_COUNT;
-        for (int row = 0; row < ROW_SEEDS.length; row++) {
-            long h = mix(hash + ROW_SEEDS[row]);
-            int index = (int) (h >>> 32) & mask;
-            int shift = ((int) h & 15) << 2;
+        for (int row = 0; row < 4; row++) {
+            int index = block + (row << 1) + (int) ((hash >>> row) & 1);
+            int shift = (int) ((hash >>> ((row << 2) + 4)) & 15) << 2;
             least = Math.min(least, (int) ((table[index] >>> shift) & 15));
         }
         return least;
@@ -77,18 +80,11 @@ final class FrequencySketch {
         countsUntilAgeing = agePeriod / 2; // half the counted requests survive the halving
     }
 
-    /** Sixteen counters (a long) per URL, four of which count it: few URLs share all four. */
+    /** Sixteen counters (a long) per URL: few URLs share all four of theirs. */
     private void resize(int urls) {
         table = new long[urls];
-        mask = table.length - 1;
+        blockMask = urls / BLOCK - 1;
         agePeriod = 10L * urls;
         countsUntilAgeing = agePeriod;
-    }
-
-    /** Murmur3's 64-bit finaliser: every input bit moves every output bit. */
-    static long mix(long x) {
-        x = (x ^ (x >>> 33)) * 0xFF51_AFD7_ED55_8CCDL;
-        x = (x ^ (x >>> 33)) * 0xC4CE_B9FE_1A85_EC53L;
-        return x ^ (x >>> 33);
     }
 }

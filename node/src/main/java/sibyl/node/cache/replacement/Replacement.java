@@ -56,8 +56,12 @@ public final class Replacement<R extends Resident> {
     static final int PERIOD = 1024;
     /** ...and at least, whatever the number of URLs simulated. */
     static final int MIN_PERIOD = 128;
-    /** The most URLs a simulation holds before it samples half as many (about 64 bytes each). */
-    static final int SIMULATED_URLS = 16_384;
+    /**
+     * The most URLs a simulation holds before it samples half as many (about 64 bytes each):
+     * enough to tell the two modes apart, few enough that simulating costs a fraction of the
+     * cache's own bookkeeping (each simulated request walks its queues much as the cache does).
+     */
+    static final int SIMULATED_URLS = 4_096;
     /** How much more a simulation must score than the current mode's to change the mode. */
     private static final double LEAD = 1.02;
     private static final double MIN_LEAD_HITS = 8;
@@ -99,7 +103,7 @@ public final class Replacement<R extends Resident> {
         for (int i = 0; i < key.length(); i++) {
             hash = (hash ^ key.charAt(i)) * 0x0000_0100_0000_01B3L; // FNV-1a's prime
         }
-        hash = FrequencySketch.mix(hash ^ key.length());
+        hash = mix(hash ^ key.length());
         return hash == 0 ? 1 : hash;
     }
 
@@ -172,6 +176,13 @@ public final class Replacement<R extends Resident> {
 
     public Status status() {
         return new Status(mode, recencyScore, frequencyScore, 1.0 / (1L << sampleHalvings), switches);
+    }
+
+    /** Murmur3's 64-bit finaliser: every input bit moves every output bit. */
+    private static long mix(long x) {
+        x = (x ^ (x >>> 33)) * 0xFF51_AFD7_ED55_8CCDL;
+        x = (x ^ (x >>> 33)) * 0xC4CE_B9FE_1A85_EC53L;
+        return x ^ (x >>> 33);
     }
 
     private boolean sampled(long hash) {
