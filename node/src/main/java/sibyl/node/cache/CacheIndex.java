@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -36,7 +37,8 @@ import sibyl.node.cache.replacement.Resident;
  * <p>Reads ({@link #lookup}, {@link #peek}, {@link #pin}) take no lock and never wait on
  * eviction: a lookup leaves its request in a lossy buffer, and the policy hears of requests and
  * stores, and evicts, on {@code maintenance}, under the index's one lock. Between a store and the
- * maintenance after it, the index may hold more than its bound.
+ * maintenance after it, the index may hold more than its bound: by {@value #MAX_PENDING_WRITES}
+ * stores at most, after which the storing thread does maintenance itself.
  */
 public final class CacheIndex implements AutoCloseable {
 
@@ -82,6 +84,9 @@ public final class CacheIndex implements AutoCloseable {
     /** A change the policy has yet to hear of. */
     private record Write(Slot slot, Change change) {}
 
+    /** Changes queued before a writer does maintenance itself. */
+    static final int MAX_PENDING_WRITES = 64;
+
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final Map<String, Variants> parked = new ConcurrentHashMap<>();
     private final long maxObjectBytes;
@@ -91,6 +96,7 @@ public final class CacheIndex implements AutoCloseable {
 
     private final RequestBuffer requests = new RequestBuffer();
     private final Queue<Write> writes = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pendingWrites = new AtomicInteger();
     private final AtomicBoolean maintenanceDue = new AtomicBoolean();
     private final Runnable maintain = this::cleanUp;
     /** Guards {@link #replacement}. */
@@ -150,7 +156,7 @@ public final class CacheIndex implements AutoCloseable {
         if (replaced[0] != null) {
             replaced[0].release();
         }
-        maintenanceDue();
+        written();
         return true;
     }
 
@@ -200,7 +206,7 @@ public final class CacheIndex implements AutoCloseable {
             return parkedOne;
         }
         removed[0].variants.release();
-        maintenanceDue();
+        written();
         return true;
     }
 
@@ -254,6 +260,7 @@ public final class CacheIndex implements AutoCloseable {
             // Requests first: a miss is counted before the store that follows it, as it happened.
             requests.drain(countRequest);
             for (Write write; (write = writes.poll()) != null; ) {
+                pendingWrites.decrementAndGet();
                 apply(write);
             }
             replacement.evict(evict);
@@ -269,6 +276,19 @@ public final class CacheIndex implements AutoCloseable {
         slots.keySet().forEach(this::invalidate);
         cleanUp();
         parked.keySet().forEach(this::dropParked);
+    }
+
+    /**
+     * A change was queued: maintenance is due, and if it has fallen that far behind, the writer
+     * does it (as Caffeine's writers do), so the changes queued, and what the index holds beyond
+     * its bound, stay bounded.
+     */
+    private void written() {
+        if (pendingWrites.incrementAndGet() > MAX_PENDING_WRITES) {
+            cleanUp();
+        } else {
+            maintenanceDue();
+        }
     }
 
     private void maintenanceDue() {

@@ -111,6 +111,17 @@ class CacheIndexTest {
     }
 
     @Test
+    void storesDoMaintenanceThemselvesWhenItFallsBehind() {
+        index = new CacheIndex(1_000_000, 100_000, task -> {}); // maintenance that never runs
+        for (int i = 0; i < 500; i++) {
+            store("http://example.com/stuck/" + i, VaryKey.NONE, 10_000);
+        }
+
+        long bound = 1_000_000 + (CacheIndex.MAX_PENDING_WRITES + 1) * 10_000L;
+        assertTrue(store.bytesHeld() <= bound, "bodies held " + store.bytesHeld() + ", at most " + bound);
+    }
+
+    @Test
     void anEntryEvictedWhileItIsServedIsFreedWhenTheTransferEnds() {
         index = new CacheIndex(200_000, 100_000, SAME_THREAD);
         byte[] bytes = store("http://example.com/served", VaryKey.NONE, 90_000);
