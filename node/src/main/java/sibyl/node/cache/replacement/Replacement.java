@@ -169,11 +169,7 @@ public final class Replacement<R extends Resident> {
         return policy.weight();
     }
 
-    /** How many are ranked. */
-    public int size() {
-        return policy.size();
-    }
-
+    /** What the policy is doing now. */
     public Status status() {
         return new Status(mode, recencyScore, frequencyScore, 1.0 / (1L << sampleHalvings), switches);
     }

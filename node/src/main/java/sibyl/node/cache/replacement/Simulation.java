@@ -25,10 +25,6 @@ final class Simulation {
         policy = new WindowTinyLfu(maximum, windowShare, sketch, null);
     }
 
-    double windowShare() {
-        return policy.windowShare();
-    }
-
     int size() {
         return residents.size();
     }

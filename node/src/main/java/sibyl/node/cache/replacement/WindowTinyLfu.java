@@ -50,19 +50,10 @@ final class WindowTinyLfu {
         windowShare(windowShare);
     }
 
-    /** The weight all residents may add up to. */
-    long maximum() {
-        return maximum;
-    }
-
     /** Changes the maximum; the next {@link #evict} brings the residents within it. */
     void maximum(long maximum) {
         this.maximum = maximum;
         windowShare(windowShare);
-    }
-
-    double windowShare() {
-        return windowShare;
     }
 
     /** Gives the window {@code share} of the maximum; the next {@link #evict} moves what overflows. */
