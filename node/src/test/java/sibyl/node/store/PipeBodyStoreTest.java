@@ -21,9 +21,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -178,9 +180,9 @@ class PipeBodyStoreTest {
     void hitsInFlightWhenTheBodyIsEvictedFinishAndThenItsPipesClose() throws Exception {
         PipeBodyStore store = store(64L * MIB, 256 * 1024, 8, 1000);
         byte[] bytes = random(4 * MIB + 5);
-        long before = openDescriptors();
+        Set<String> before = pipesOpen();
         StoredBody body = stored(store, bytes, 32768);
-        assertEquals(before + 17, openDescriptors(), "one descriptor per stored piece");
+        assertEquals(17, pipeDescriptorsOpenedSince(before), "one descriptor per stored piece");
         List<EpollConnections.Connection> readers = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             readers.add(connections.connect(8192));
@@ -205,7 +207,7 @@ class PipeBodyStoreTest {
         for (EpollConnections.Connection reader : readers) {
             reader.close();
         }
-        await().untilAsserted(() -> assertEquals(before + 6 * 2L, openDescriptors(), "only the scratch pipes remain"));
+        await().untilAsserted(() -> assertEquals(6 * 2L, pipeDescriptorsOpenedSince(before), "only the scratch pipes remain"));
     }
 
     @Test
@@ -335,6 +337,48 @@ class PipeBodyStoreTest {
         byte[] bytes = new byte[size];
         new Random(size).nextBytes(bytes);
         return bytes;
+    }
+
+    /** The pipes this process has open, by inode ("pipe:[12345]"). */
+    static Set<String> pipesOpen() throws IOException {
+        Set<String> pipes = new HashSet<>();
+        for (Path fd : descriptors()) {
+            String target = target(fd);
+            if (target.startsWith("pipe:")) {
+                pipes.add(target);
+            }
+        }
+        return pipes;
+    }
+
+    /**
+     * Descriptors open now on pipes that were not open at {@code before}: by inode, not by
+     * number, so that descriptors other tests' processes close meanwhile (a Squid's stdin, say),
+     * and numbers reused since, count for nothing.
+     */
+    static long pipeDescriptorsOpenedSince(Set<String> before) throws IOException {
+        long opened = 0;
+        for (Path fd : descriptors()) {
+            String target = target(fd);
+            if (target.startsWith("pipe:") && !before.contains(target)) {
+                opened++;
+            }
+        }
+        return opened;
+    }
+
+    private static List<Path> descriptors() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.toList();
+        }
+    }
+
+    private static String target(Path fd) {
+        try {
+            return Files.readSymbolicLink(fd).toString();
+        } catch (IOException e) {
+            return ""; // closed meanwhile (the directory stream's own, among others)
+        }
     }
 
     static long openDescriptors() throws IOException {
