@@ -179,6 +179,9 @@ public final class HitRatio {
         return tally;
     }
 
+    /** Distinct objects counted when a trace is described: beyond that, only "more than". */
+    private static final int DISTINCT_COUNTED = 5_000_000;
+
     private static void describe(Trace trace, long memory) throws Exception {
         Set<Long> objects = new HashSet<>();
         long distinctBytes = 0;
@@ -186,13 +189,16 @@ public final class HitRatio {
         try (Trace.Requests pass = trace.open()) {
             while (pass.next()) {
                 requests++;
-                if (objects.add(pass.id())) {
+                if (objects.size() < DISTINCT_COUNTED && objects.add(pass.id())) {
                     distinctBytes += pass.size();
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "trace %s: %,d requests for %,d objects of %,.1f MiB together; memory %,.1f MiB%n",
-                trace.name(), requests, objects.size(), distinctBytes / 1048576.0, memory / 1048576.0);
+        String distinct = objects.size() < DISTINCT_COUNTED
+                ? String.format(Locale.ROOT, "%,d objects of %,.1f MiB together", objects.size(), distinctBytes / 1048576.0)
+                : String.format(Locale.ROOT, "more than %,d objects", DISTINCT_COUNTED);
+        System.out.printf(Locale.ROOT, "trace %s: %,d requests for %s; memory %,.1f MiB%n", trace.name(), requests,
+                distinct, memory / 1048576.0);
     }
 
     private static void print(List<Tally> tallies) {
