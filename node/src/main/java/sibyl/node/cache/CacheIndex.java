@@ -69,8 +69,6 @@ public final class CacheIndex implements AutoCloseable {
         final String key;
         /** Replaced, under the map's hold on the key, when a variant is stored. */
         volatile Variants variants;
-        /** Cleared, under the map's hold on the key, when the slot leaves the map. */
-        volatile boolean held = true;
 
         Slot(String key, long hash, Variants variants) {
             super(hash);
@@ -196,7 +194,6 @@ public final class CacheIndex implements AutoCloseable {
         boolean parkedOne = dropParked(key);
         Slot[] removed = new Slot[1];
         slots.computeIfPresent(key, (k, slot) -> {
-            slot.held = false;
             writes.add(new Write(slot, Change.REMOVE));
             listener.removed(k);
             removed[0] = slot;
@@ -305,7 +302,9 @@ public final class CacheIndex implements AutoCloseable {
         Slot slot = write.slot();
         switch (write.change()) {
             case ADD -> {
-                if (slot.held && !slot.ranked()) {
+                // A slot invalidated before the policy heard of it is never ranked: it left the
+                // map for good (a later store of its URL makes a new slot).
+                if (!slot.ranked() && slots.get(slot.key) == slot) {
                     replacement.add(slot, slot.variants.weight());
                 }
             }
@@ -333,7 +332,6 @@ public final class CacheIndex implements AutoCloseable {
             if (current != slot) {
                 return current;
             }
-            slot.held = false;
             evicted[0] = slot.variants;
             listener.removed(key);
             return null;

@@ -59,7 +59,8 @@ final class RequestBuffer {
      * race for its slot. Returns whether the stripe is full: time to drain.
      */
     boolean add(Object request) {
-        Stripe stripe = stripes[(int) mix(Thread.currentThread().getId()) & (stripes.length - 1)];
+        // Thread ids are handed out in sequence: the node's few event loops land on different stripes.
+        Stripe stripe = stripes[(int) Thread.currentThread().getId() & (stripes.length - 1)];
         long written = stripe.written;
         if (written - stripe.drained >= SLOTS) {
             return true;
@@ -87,10 +88,5 @@ final class RequestBuffer {
             }
             stripe.drained = drained;
         }
-    }
-
-    private static long mix(long x) {
-        x = (x ^ (x >>> 33)) * 0xFF51_AFD7_ED55_8CCDL;
-        return x ^ (x >>> 33);
     }
 }

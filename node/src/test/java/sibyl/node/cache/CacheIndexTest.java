@@ -23,7 +23,7 @@ import sibyl.node.store.PendingTransfer;
 import sibyl.node.store.StoredBody;
 
 class CacheIndexTest {
-    /** Caffeine's maintenance on the calling thread: evictions happen before a call returns. */
+    /** Maintenance on the calling thread: evictions happen before a store returns. */
     static final Executor SAME_THREAD = Runnable::run;
 
     final DirectBodyStore store = new DirectBodyStore();
