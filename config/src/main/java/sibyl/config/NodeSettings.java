@@ -11,9 +11,10 @@ import java.util.Objects;
  * @param cache the cache's bounds
  * @param origin how origins are reached
  * @param cluster the cluster the node joins, if any
+ * @param warmUp how the node exercises its hot paths before it serves
  */
 public record NodeSettings(String name, IcpSettings icp, HttpSettings http, CacheSettings cache,
-        OriginSettings origin, ClusterSettings cluster) {
+        OriginSettings origin, ClusterSettings cluster, WarmUpSettings warmUp) {
     public NodeSettings {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(icp, "icp");
@@ -21,5 +22,6 @@ public record NodeSettings(String name, IcpSettings icp, HttpSettings http, Cach
         Objects.requireNonNull(cache, "cache");
         Objects.requireNonNull(origin, "origin");
         Objects.requireNonNull(cluster, "cluster");
+        Objects.requireNonNull(warmUp, "warmUp");
     }
 }

@@ -112,7 +112,9 @@ public final class SettingsLoader {
                         positiveInt(config, "origin.max-connections"),
                         positiveDuration(config, "origin.acquire-timeout"),
                         bool(config, "origin.splice") ? bytes(config, "origin.splice-min-size", 0, Long.MAX_VALUE) : -1),
-                cluster(config));
+                cluster(config),
+                new WarmUpSettings(nonNegativeInt(config, "warm-up.icp-queries"),
+                        nonNegativeInt(config, "warm-up.http-requests")));
     }
 
     private static ClusterSettings cluster(Config config) {
@@ -146,7 +148,25 @@ public final class SettingsLoader {
         }
         return new ClusterSettings(bool(config, "cluster.enabled"), name,
                 socketAddress("cluster.listen", config.getValue("cluster.listen")), addresses,
-                bool(config, "cluster.multicast"), parsed, positiveDuration(config, "cluster.drain-timeout"));
+                bool(config, "cluster.multicast"), parsed, positiveDuration(config, "cluster.drain-timeout"),
+                balanceFactor(config), positiveDuration(config, "cluster.handover"),
+                new ClusterSettings.Handoff(bytes(config, "cluster.handoff.max-bytes", 0, Long.MAX_VALUE),
+                        nonNegativeDuration(config, "cluster.handoff.timeout")));
+    }
+
+    private static double balanceFactor(Config config) {
+        String key = "cluster.balance-factor";
+        ConfigValue value = config.getValue(key);
+        double factor;
+        try {
+            factor = config.getDouble(key);
+        } catch (ConfigException e) {
+            throw bad(key, value, "expected a number, at least 1.0 (1.02: a member holds at most 2% more than the mean)");
+        }
+        if (!(factor >= 1.0) || Double.isInfinite(factor)) {
+            throw bad(key, value, "must be at least 1.0 (1.02: a member holds at most 2% more than the mean)");
+        }
+        return factor;
     }
 
     private static PipeSettings pipe(Config config) {
@@ -237,6 +257,19 @@ public final class SettingsLoader {
         }
         if (duration.isNegative() || duration.isZero()) {
             throw bad(key, config.getValue(key), "must be positive");
+        }
+        return duration;
+    }
+
+    private static Duration nonNegativeDuration(Config config, String key) {
+        Duration duration;
+        try {
+            duration = config.getDuration(key);
+        } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+            throw bad(key, config.getValue(key), "expected a duration such as 5s or 250ms (0 for none)");
+        }
+        if (duration.isNegative()) {
+            throw bad(key, config.getValue(key), "must not be negative");
         }
         return duration;
     }
