@@ -2,13 +2,12 @@ package sibyl.cluster;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
-import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.spi.merge.LatestUpdateMergePolicy;
+import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,21 +18,26 @@ import sibyl.config.ClusterSettings;
 /**
  * This node's membership of its cluster: an embedded Hazelcast member (open-source edition, no
  * CP subsystem) that joins the configured members over TCP, optionally by multicast too, and
- * carries the node's name and HTTP address for the others to read. Its {@link Ownership} is
- * the cluster's record of who owns which URL.
+ * carries the node's name and HTTP address for the others to read. Its {@link Ownership} says
+ * who answers for which URL.
  */
 public final class ClusterMember implements AutoCloseable {
-    /** The replicated map of claims: URL → the member that stored it. */
+    /** The partitioned map of claims, the exceptions to placement: URL → the member that holds it. */
     static final String CLAIMS = "sibyl-claims";
+    /** Where members tell each other their loads. */
+    static final String LOADS = "sibyl-loads";
+    /** Where a member that lost partitions says it has claimed what it holds of them. */
+    static final String HANDOVERS = "sibyl-handovers";
     static final String NAME_ATTRIBUTE = "sibyl.name";
     static final String HTTP_ATTRIBUTE = "sibyl.http";
 
     private final HazelcastInstance hazelcast;
     private final Ownership ownership;
 
-    private ClusterMember(HazelcastInstance hazelcast) {
+    private ClusterMember(HazelcastInstance hazelcast, ClusterSettings settings, Holdings holdings) {
         this.hazelcast = hazelcast;
-        this.ownership = new Ownership(hazelcast);
+        this.ownership = new Ownership(hazelcast, hazelcast.getMap(CLAIMS), hazelcast.getTopic(LOADS),
+                hazelcast.getTopic(HANDOVERS), holdings, settings.balanceFactor(), settings.handover());
     }
 
     /**
@@ -44,7 +48,43 @@ public final class ClusterMember implements AutoCloseable {
      * @param http the node's HTTP address, where other members fetch the URLs it owns
      */
     public static ClusterMember join(ClusterSettings settings, String nodeName, InetSocketAddress http) {
-        return new ClusterMember(Hazelcast.newHazelcastInstance(config(settings, nodeName, http)));
+        return join(settings, nodeName, http, Holdings.NONE, false);
+    }
+
+    /**
+     * Starts the member and joins the cluster.
+     *
+     * @param holdings what the node holds
+     * @param lite join as a lite member: it sees the cluster and its partition table but owns no
+     *     partition and answers for no URL until {@link #promote}d (a node warming up)
+     */
+    public static ClusterMember join(ClusterSettings settings, String nodeName, InetSocketAddress http,
+            Holdings holdings, boolean lite) {
+        Config config = config(settings, nodeName, http).setLiteMember(lite);
+        return new ClusterMember(Hazelcast.newHazelcastInstance(config), settings, holdings);
+    }
+
+    /** Makes a lite member a data member: partitions move to it, and it answers for their URLs. */
+    public void promote() {
+        if (hazelcast.getCluster().getLocalMember().isLiteMember()) {
+            hazelcast.getCluster().promoteLocalLiteMember();
+        }
+    }
+
+    /**
+     * Waits until no partition of the cluster is migrating (up to {@code timeout}): a member just
+     * promoted has its share then. False if they were still moving.
+     */
+    public boolean awaitPartitions(java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ownership.answer("http://sibyl.invalid/"); // a first partition lookup assigns them, in a new cluster
+        while (!hazelcast.getPartitionService().isClusterSafe()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(50); // Hazelcast has no call that blocks until the cluster is safe
+        }
+        return true;
     }
 
     static Config config(ClusterSettings settings, String nodeName, InetSocketAddress http) {
@@ -79,12 +119,17 @@ public final class ClusterMember implements AutoCloseable {
         }
         join.getTcpIpConfig().setEnabled(!settings.multicast() || !members.isEmpty()).setMembers(members);
 
-        // After a split brain heals, each URL keeps the claim written last: the node that stored
-        // it last holds the freshest copy; the other copy is served until it is evicted or stale.
-        config.getReplicatedMapConfig(CLAIMS)
-                .setInMemoryFormat(InMemoryFormat.OBJECT)
-                .setAsyncFillup(false)
-                .setMergePolicyConfig(new MergePolicyConfig(LatestUpdateMergePolicy.class.getName(), 1000));
+        // One backup, written asynchronously: a claim outlives its partition owner's crash, and
+        // the holder's write waits for no second member. After a split brain heals, the larger
+        // side's claims stay and the smaller side's are added where the URL has none (no
+        // per-entry statistics needed, which a last-update policy would cost per claim).
+        config.getMapConfig(CLAIMS)
+                .setBackupCount(0)
+                .setAsyncBackupCount(1)
+                .setStatisticsEnabled(false)
+                .setMergePolicyConfig(new MergePolicyConfig(PutIfAbsentMergePolicy.class.getName(), 1000));
+        config.getTopicConfig(LOADS).setStatisticsEnabled(false);
+        config.getTopicConfig(HANDOVERS).setStatisticsEnabled(false);
         return config;
     }
 
@@ -98,7 +143,7 @@ public final class ClusterMember implements AutoCloseable {
         return hazelcast.getCluster().getLocalMember().getUuid();
     }
 
-    /** The live members, oldest first, this one included. */
+    /** The live members, oldest first, this one included (lite members too). */
     public List<MemberInfo> members() {
         List<MemberInfo> members = new ArrayList<>();
         for (Member member : hazelcast.getCluster().getMembers()) {
@@ -109,16 +154,15 @@ public final class ClusterMember implements AutoCloseable {
 
     /** This member's view of the cluster. */
     public ClusterStatus status(boolean draining) {
-        Map<UUID, Long> claims = ownership.claimsPerMember();
+        Map<UUID, Loads.Load> loads = ownership.loads();
         List<ClusterStatus.Member> members = new ArrayList<>();
-        long ofLive = 0;
         for (MemberInfo member : members()) {
-            long count = claims.getOrDefault(member.id(), 0L);
-            ofLive += count;
-            members.add(new ClusterStatus.Member(member, count));
+            Loads.Load load = loads.getOrDefault(member.id(), Loads.Load.NONE);
+            members.add(new ClusterStatus.Member(member, !loads.containsKey(member.id()), load.draining(),
+                    load.objects(), load.bytes(), load.exceptions(), load.claimsKept()));
         }
-        long all = claims.values().stream().mapToLong(Long::longValue).sum();
-        return new ClusterStatus(hazelcast.getConfig().getClusterName(), id(), draining, members, all - ofLive);
+        return new ClusterStatus(hazelcast.getConfig().getClusterName(), id(), draining, members,
+                ownership.counters().asMap());
     }
 
     /** Leaves the cluster gracefully: Hazelcast hands this member's partitions to the others first. */
@@ -126,6 +170,15 @@ public final class ClusterMember implements AutoCloseable {
     public void close() {
         ownership.close();
         hazelcast.shutdown();
+    }
+
+    HazelcastInstance hazelcast() {
+        return hazelcast;
+    }
+
+    /** The claims map itself (every member's view of all of it); for tests. */
+    com.hazelcast.map.IMap<String, long[]> claims() {
+        return hazelcast.getMap(CLAIMS);
     }
 
     /** Stops the member at once, as a crash would; for tests. */

@@ -1,172 +1,365 @@
 package sibyl.cluster;
 
-import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.InitialMembershipEvent;
 import com.hazelcast.cluster.InitialMembershipListener;
+import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.core.EntryEvent;
-import com.hazelcast.core.EntryListener;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.MapEvent;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
-import com.hazelcast.partition.Partition;
-import com.hazelcast.replicatedmap.ReplicatedMap;
-import java.time.Duration;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.MapEvent;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryEvictedListener;
+import com.hazelcast.map.listener.EntryExpiredListener;
+import com.hazelcast.map.listener.EntryRemovedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import com.hazelcast.map.listener.MapClearedListener;
+import com.hazelcast.query.Predicates;
+import com.hazelcast.topic.ITopic;
+import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who owns which URL: the live member that claimed it (by storing it), else the member that
- * Hazelcast's partitioning gives it.
+ * Who answers for which URL. A URL is placed on the member Hazelcast's partitioning gives it
+ * (its partition owner); that member answers for it, and a URL it stores needs no record
+ * anywhere but its own index. Only the exception is written down: a URL held by another member
+ * (after a partition moved, when its partition owner was over its load bound, in sibling mode)
+ * is claimed by its holder, in a map partitioned like the URLs, so the claim is kept by the
+ * partition owner that must know it. No member holds every claim.
  *
- * <p>Claims live in a replicated map, so every member holds all of them, and each member mirrors
- * them into a plain concurrent map fed by the replicated map's entry events (reconciled with it
- * every {@link #RECONCILE_SECONDS} s, so that a missed event cannot leave a claim behind for
- * longer): {@link #ownerOf} reads only local memory (that map, the member list, the partition
- * table), and the ICP path never waits on the network. The price is the consistency window: a
- * claim reaches the other members asynchronously, typically within a millisecond on one
- * network, and until it does a URL just stored may look unclaimed there (two members may answer
- * HIT; Squid takes the first). Memory per member grows with the claims of the whole cluster
- * (the replicated map and its mirror: a few hundred bytes each).
+ * <p>Every ICP answer ({@link #answer}) reads local memory: the partition table, and on the
+ * partition owner the claims of its own partitions, mirrored into a concurrent map from the
+ * claims map's local entry events. Writes are queued and written in batches by a thread of
+ * their own ({@link ClaimWriter}), so no event loop waits on the cluster.
  *
- * <p>A claim lasts as long as the object it stands for stays fresh, or until {@link #release}.
- * A member that leaves or crashes stops owning anything at once (its claims are ignored while
- * it is not in the member list) and the oldest member then removes them.
+ * <p>The consistency window: a claim takes a batch and an event to reach its partition owner,
+ * about a millisecond on one network, up to a second under a burst of writes. Inside it the
+ * partition owner still answers HIT for a URL another member holds; Squid then fetches through
+ * the partition owner, which {@linkplain #route routes} the miss to the holder (when it placed
+ * the URL there itself, over its bound, or was handed the partition) or, only when it could
+ * not know, fetches a second copy from the origin.
  *
- * <p>Writes ({@link #claim}, {@link #release}) return at once: they are made on a thread of
- * their own, in order, so event-loop threads never block on them.
+ * <p>When a partition moves, the member that had it claims, in one batch, the URLs of it that
+ * it still holds, then says so; until then (the handover, {@code handover} long at most) the
+ * new owner sends misses of that partition to it. A member that leaves or crashes stops owning
+ * anything at once: its claims are ignored while it is not in the member list, and each
+ * partition owner removes them.
  */
 public final class Ownership implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Ownership.class);
 
-    /** Where a URL belongs, read from local state. */
-    public record Owner(UUID member, boolean claimed, boolean local) {}
+    /** What this member says of a URL over ICP. */
+    public enum Answer {
+        /** The partition table is not known yet (no data member in the cluster). */
+        UNKNOWN,
+        /** This member answers for the URL: it fetches it when asked (unless it routes the miss). */
+        MINE,
+        /** Another member answers for it. */
+        ELSEWHERE
+    }
+
+    /** What this member has done for the cluster since it joined. */
+    public record Counters(long storesPlaced, long storesElsewhere, long claimsWritten, long releasesWritten,
+            long writeBatches, long writesDropped, long overflows, long handoverRoutes, long claimsKept,
+            long exceptionsHeld) {
+
+        /** As name → value, for counters pages. */
+        public Map<String, Long> asMap() {
+            Map<String, Long> map = new java.util.LinkedHashMap<>();
+            map.put("stores_placed", storesPlaced);
+            map.put("stores_elsewhere", storesElsewhere);
+            map.put("claims_written", claimsWritten);
+            map.put("releases_written", releasesWritten);
+            map.put("write_batches", writeBatches);
+            map.put("writes_dropped", writesDropped);
+            map.put("overflow_routes", overflows);
+            map.put("handover_routes", handoverRoutes);
+            map.put("claims_kept", claimsKept);
+            map.put("exceptions_held", exceptionsHeld);
+            return map;
+        }
+    }
+
+    static final long REFRESH_MILLIS = 100;
+    static final long SWEEP_SECONDS = 30;
 
     private final HazelcastInstance hazelcast;
-    private final ReplicatedMap<String, UUID> claims;
+    private final IMap<String, long[]> claims;
     private final UUID self;
-    static final int RECONCILE_SECONDS = 30;
-
-    private final ScheduledExecutorService writes = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "sibyl-claims");
+    private final Holdings holdings;
+    private final long handoverMillis;
+    private final PartitionTable table;
+    private final ClaimWriter writer;
+    private final Loads loads;
+    private final BoundedLoads bound;
+    /** The claims kept by this member: those of the partitions it owns. */
+    private final ConcurrentHashMap<String, Claim> kept = new ConcurrentHashMap<>();
+    /** The URLs this member has claimed (held, and not placed on it). */
+    private final Set<String> exceptions = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "sibyl-ownership");
         thread.setDaemon(true);
         return thread;
     });
-    /** The claims as this member knows them, for lookups cheaper than the replicated map's. */
-    private final ConcurrentHashMap<String, UUID> mirror = new ConcurrentHashMap<>();
     private final UUID entryRegistration;
-    /** Partitions by id, and how to find a URL's without Hazelcast serialising it; null if that does not agree with Hazelcast. */
-    private final Partition[] partitions;
-    private final PartitionIds partitionIds;
-    private volatile Set<UUID> live = Set.of();
+    private final ITopic<long[]> handovers;
+    private final UUID handoverRegistration;
     private final UUID membershipRegistration;
+    private volatile Set<UUID> live = Set.of();
+    private volatile UUID[] liveOrder = new UUID[0];
+    private volatile boolean draining;
+    private final LongAdder storesPlaced = new LongAdder();
+    private final LongAdder storesElsewhere = new LongAdder();
+    private final LongAdder overflows = new LongAdder();
+    private final LongAdder handoverRoutes = new LongAdder();
 
-    Ownership(HazelcastInstance hazelcast) {
+    Ownership(HazelcastInstance hazelcast, IMap<String, long[]> claims, ITopic<long[]> loadTopic,
+            ITopic<long[]> handovers, Holdings holdings, double balanceFactor, java.time.Duration handover) {
         this.hazelcast = hazelcast;
-        this.claims = hazelcast.getReplicatedMap(ClusterMember.CLAIMS);
+        this.claims = claims;
         this.self = hazelcast.getCluster().getLocalMember().getUuid();
-        this.entryRegistration = claims.addEntryListener(new Mirror());
-        Set<Partition> all = hazelcast.getPartitionService().getPartitions();
-        this.partitions = new Partition[all.size()];
-        all.forEach(partition -> partitions[partition.getPartitionId()] = partition);
-        this.partitionIds = agreesWithHazelcast(new PartitionIds(partitions.length)) ? new PartitionIds(partitions.length) : null;
-        reconcile();
-        writes.scheduleWithFixedDelay(this::reconcileQuietly, RECONCILE_SECONDS, RECONCILE_SECONDS, TimeUnit.SECONDS);
+        this.holdings = holdings;
+        this.handoverMillis = handover.toMillis();
+        this.table = new PartitionTable(hazelcast, self);
+        this.writer = new ClaimWriter(claims, self);
+        this.loads = new Loads(loadTopic, self);
+        this.bound = new BoundedLoads(balanceFactor);
+        this.entryRegistration = claims.addLocalEntryListener(new Mirror(), Predicates.alwaysTrue(), true);
+        this.handovers = handovers;
+        this.handoverRegistration = handovers.addMessageListener(message -> {
+            long[] wire = message.getMessageObject();
+            if (wire != null && wire.length >= 2) {
+                UUID from = new UUID(wire[0], wire[1]);
+                for (int i = 2; i < wire.length; i++) {
+                    table.released((int) wire[i], from);
+                }
+            }
+        });
         this.membershipRegistration = hazelcast.getCluster().addMembershipListener(new InitialMembershipListener() {
             @Override
             public void init(InitialMembershipEvent event) {
-                live = ids(event.getMembers());
+                members(event.getMembers());
             }
 
             @Override
             public void memberAdded(MembershipEvent event) {
-                live = ids(event.getMembers());
+                members(event.getMembers());
+                loads.tellAgain();
+                scheduler.execute(Ownership.this::tellLoad);
                 log.info("member joined: {}; {} members", MemberInfo.of(event.getMember()), event.getMembers().size());
             }
 
             @Override
             public void memberRemoved(MembershipEvent event) {
-                live = ids(event.getMembers());
+                members(event.getMembers());
                 log.info("member left: {}; its URLs fall to the others; {} members", MemberInfo.of(event.getMember()),
                         event.getMembers().size());
-                UUID gone = event.getMember().getUuid();
-                if (oldest(event.getMembers())) {
-                    writes.execute(() -> forget(gone));
-                }
+                scheduler.execute(Ownership.this::sweepQuietly);
             }
         });
+        reconcile(null);
+        scheduler.scheduleWithFixedDelay(this::refreshQuietly, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::sweepQuietly, SWEEP_SECONDS, SWEEP_SECONDS, TimeUnit.SECONDS);
     }
 
-    private static Set<UUID> ids(Set<Member> members) {
-        return members.stream().map(Member::getUuid).collect(Collectors.toUnmodifiableSet());
-    }
-
-    private boolean oldest(Set<Member> members) {
-        return !members.isEmpty() && members.iterator().next().getUuid().equals(self);
+    private void members(java.util.Collection<Member> members) {
+        Set<UUID> ids = new HashSet<>();
+        UUID[] order = new UUID[members.size()];
+        int i = 0;
+        for (Member member : members) {
+            if (!member.isLiteMember()) {
+                ids.add(member.getUuid());
+                order[i++] = member.getUuid();
+            }
+        }
+        live = Set.copyOf(ids);
+        liveOrder = java.util.Arrays.copyOf(order, i);
+        loads.retain(live);
     }
 
     /**
-     * The owner of {@code key}: the live member holding its claim, else the partition owner.
-     * {@code member} is null while the partition table is not known yet (at start). Local reads
-     * only; allocates one small record.
+     * This member's ICP answer for {@code key}: MINE if it answers for the URL (it is the
+     * partition owner, or stands in for a draining one, and no other live member has claimed
+     * it), ELSEWHERE if another member does. Whether this member holds the URL is the caller's
+     * to ask first. Local reads only; allocates nothing.
      */
-    public Owner ownerOf(String key) {
-        UUID claimant = mirror.get(key);
-        if (claimant != null && live.contains(claimant)) {
-            return new Owner(claimant, true, claimant.equals(self));
-        }
-        int id = partitionIds == null ? -1 : partitionIds.of(key);
-        Partition partition = id >= 0 ? partitions[id] : hazelcast.getPartitionService().getPartition(key);
-        Member owner = partition.getOwner();
+    public Answer answer(String key) {
+        int partition = table.partitionOf(key);
+        UUID owner = placedOn(key, partition);
         if (owner == null) {
-            return new Owner(null, false, false);
+            return Answer.UNKNOWN;
         }
-        return new Owner(owner.getUuid(), false, owner.getUuid().equals(self));
+        if (!owner.equals(self)) {
+            return Answer.ELSEWHERE;
+        }
+        Claim claim = kept.get(key);
+        return claim != null && claim.standsFor(self, live, System.currentTimeMillis()) ? Answer.ELSEWHERE : Answer.MINE;
     }
 
-    /** Claims {@code key} for this member for {@code lifetime} (at least a second). */
-    public void claim(String key, Duration lifetime) {
-        long seconds = Math.max(1, lifetime.toSeconds());
-        submit(() -> claims.put(key, self, seconds, TimeUnit.SECONDS));
+    /**
+     * Where a miss for {@code key} that this node does not hold is fetched from: a member that
+     * holds it or should store it, or null for the origin (this node then stores it).
+     * {@code via} are the members the request has come through already: a request goes through
+     * two members at most, never back to one.
+     *
+     * <ul>
+     * <li>Another member answers for the URL: that member, unless the request came through a
+     *     member (which chose this one).
+     * <li>This member stands in for a draining partition owner: that member, which serves what
+     *     it holds until it leaves.
+     * <li>This member does: the live holder of a claim; else, during a handover, the member
+     *     that had the partition (if it holds anything: not in a cluster just formed); else,
+     *     over its load bound, the URL's next candidate.
+     * </ul>
+     */
+    public UUID route(String key, Set<UUID> via) {
+        int partition = table.partitionOf(key);
+        UUID owner = placedOn(key, partition);
+        if (owner == null) {
+            return null;
+        }
+        if (!owner.equals(self)) {
+            return via.isEmpty() ? owner : null;
+        }
+        if (via.size() >= 2) {
+            return null;
+        }
+        UUID partitionOwner = table.owner(partition);
+        if (!self.equals(partitionOwner) && live.contains(partitionOwner) && !via.contains(partitionOwner)) {
+            // Standing in for a draining owner, which still serves what it holds (and keeps its
+            // partitions' claims) until it has left.
+            handoverRoutes.increment();
+            return partitionOwner;
+        }
+        long now = System.currentTimeMillis();
+        Claim claim = kept.get(key);
+        if (claim != null && claim.standsFor(self, live, now) && !via.contains(claim.holder())) {
+            return claim.holder();
+        }
+        UUID previous = table.handedOverBy(partition, now);
+        if (previous != null && !previous.equals(self) && live.contains(previous) && !via.contains(previous)
+                && !loads.of(previous).draining() && (loads.of(previous).objects() > 0 || !loads.knows(previous))) {
+            handoverRoutes.increment();
+            return previous;
+        }
+        UUID placed = placement(key, self);
+        if (placed != null && !placed.equals(self) && !via.contains(placed)) {
+            overflows.increment();
+            return placed;
+        }
+        return null;
     }
 
-    /** Gives up this member's claim of {@code key}, if it is still this member's. */
-    public void release(String key) {
-        submit(() -> {
-            if (self.equals(claims.get(key))) {
-                claims.remove(key);
+    /**
+     * The member a new URL placed on {@code owner} is stored by: that member, or, while it is over
+     * its load bound, the first member of the URL's rendezvous order that is under it. Every
+     * member that knows the same loads finds the same one.
+     */
+    UUID placement(String key, UUID owner) {
+        return bound.place(key, owner, liveOrder, this::loadOf);
+    }
+
+    /** The member a new URL is stored by, as this member sees the partition table and the loads. */
+    UUID placement(String key) {
+        UUID owner = placedOn(key, table.partitionOf(key));
+        return owner == null ? null : placement(key, owner);
+    }
+
+    /** The member that should hold {@code key} once this one has left: where a draining node hands it. */
+    public UUID successor(String key) {
+        UUID owner = table.owner(table.partitionOf(key));
+        if (owner != null && !owner.equals(self) && live.contains(owner) && !loads.of(owner).draining()) {
+            return owner;
+        }
+        return standIn(key);
+    }
+
+    /** The member Hazelcast's partition table gives {@code key} to. */
+    UUID partitionOwner(String key) {
+        return table.owner(table.partitionOf(key));
+    }
+
+    /** The partition owner, or, while that member is draining, the member that stands in for it. */
+    private UUID placedOn(String key, int partition) {
+        UUID owner = table.owner(partition);
+        if (owner == null || !(owner.equals(self) ? draining : loads.of(owner).draining())) {
+            return owner;
+        }
+        return standIn(key);
+    }
+
+    /** The URL's first candidate among the live members that are not draining. */
+    private UUID standIn(String key) {
+        return BoundedLoads.rendezvous(key, liveOrder, member -> member.equals(self) ? !draining : !loads.of(member).draining());
+    }
+
+    /**
+     * This node stored {@code key}, fresh until {@code freshUntilMillis}: claimed if it is
+     * another member's to answer for, else nothing is written.
+     */
+    public void stored(String key, long freshUntilMillis) {
+        UUID owner = table.owner(table.partitionOf(key));
+        if (self.equals(owner)) {
+            storesPlaced.increment();
+            if (exceptions.remove(key)) {
+                writer.release(key); // stored again now that its partition is this member's
             }
-        });
+            return;
+        }
+        storesElsewhere.increment();
+        exceptions.add(key);
+        writer.claim(key, freshUntilMillis);
     }
 
-    /** Gives up every claim of this member, and waits until that is done (a draining node). */
+    /** This node no longer holds {@code key}: its claim, if it made one, is released. */
+    public void removed(String key) {
+        if (exceptions.remove(key)) {
+            writer.release(key);
+        }
+    }
+
+    /**
+     * Marks this member as draining: the others stop placing URLs on it and stand in for it in
+     * its partitions, once they hear (within {@value #REFRESH_MILLIS} ms).
+     */
+    public void drain() {
+        draining = true;
+        scheduler.execute(this::tellLoad);
+    }
+
+    /** Gives up every claim of this member, and waits (up to 30 s) until that is written: a leaving node. */
     public void releaseAll() {
+        for (String key : exceptions) {
+            if (exceptions.remove(key)) {
+                writer.release(key);
+            }
+        }
         try {
-            writes.submit(() -> forget(self)).get(30, TimeUnit.SECONDS);
+            writer.flush().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.warn("releasing this member's claims: {}", e.toString());
         }
     }
 
-    /** Claims per member, as this member sees them (members that left included until forgotten). */
-    public Map<UUID, Long> claimsPerMember() {
-        Map<UUID, Long> counts = new HashMap<>();
-        for (UUID member : claims.values()) {
-            counts.merge(member, 1L, Long::sum);
-        }
-        return counts;
+    /** Completes once every claim and release asked for so far is written: for tests and tools. */
+    public CompletableFuture<Void> flush() {
+        return writer.flush();
     }
 
-    /** Whether {@code member} is in this member's current view of the cluster. */
+    /** Whether {@code member} is a live data member in this member's view. */
     public boolean isLive(UUID member) {
         return live.contains(member);
     }
@@ -176,118 +369,217 @@ public final class Ownership implements AutoCloseable {
         return self;
     }
 
-    private void forget(UUID member) {
-        int removed = 0;
-        for (Map.Entry<String, UUID> claim : claims.entrySet()) {
-            if (member.equals(claim.getValue())) {
-                claims.remove(claim.getKey());
-                removed++;
-            }
-        }
-        log.info("removed {} claims of member {}", removed, member);
+    /** What this member has done for the cluster. */
+    public Counters counters() {
+        return new Counters(storesPlaced.sum(), storesElsewhere.sum(), writer.claimsWritten.sum(),
+                writer.releasesWritten.sum(), writer.batches.sum(), writer.dropped.sum(), overflows.sum(),
+                handoverRoutes.sum(), kept.size(), exceptions.size());
     }
 
-    /** Whether {@code ids} finds the partition Hazelcast finds, for a sample of URL-like keys. */
-    private boolean agreesWithHazelcast(PartitionIds ids) {
-        java.util.Random random = new java.util.Random(2186);
-        for (int i = 0; i < 256; i++) {
-            StringBuilder key = new StringBuilder("http://example.com/");
-            for (int n = random.nextInt(200); n > 0; n--) {
-                key.append((char) (0x21 + random.nextInt(0x5e)));
-            }
-            String text = key.toString();
-            if (ids.of(text) != hazelcast.getPartitionService().getPartition(text).getPartitionId()) {
-                log.warn("this Hazelcast version hashes URLs differently: ICP answers ask it for each partition (slower)");
-                return false;
-            }
+    /** Each live member's load as this member knows it (its own exact). */
+    Map<UUID, Loads.Load> loads() {
+        Map<UUID, Loads.Load> all = new HashMap<>();
+        for (UUID member : liveOrder) {
+            all.put(member, loadOf(member));
         }
-        return true;
+        return all;
     }
 
-    /** Makes the mirror what the replicated map holds. */
-    private void reconcile() {
-        for (Map.Entry<String, UUID> claim : claims.entrySet()) {
-            mirror.put(claim.getKey(), claim.getValue());
-        }
-        mirror.keySet().removeIf(key -> !claims.containsKey(key));
+    private Loads.Load loadOf(UUID member) {
+        return member.equals(self) ? ownLoad() : loads.of(member);
     }
 
-    private void reconcileQuietly() {
+    private Loads.Load ownLoad() {
+        return new Loads.Load(holdings.objects(), holdings.bytes(), exceptions.size(), kept.size(), draining);
+    }
+
+    private void tellLoad() {
         try {
-            reconcile();
-        } catch (RuntimeException e) {
-            log.debug("reconciling claims: {}", e.toString());
+            loads.tell(ownLoad(), System.currentTimeMillis());
+        } catch (HazelcastInstanceNotActiveException e) {
+            // stopping
         }
     }
 
-    /** Keeps the mirror current; on Hazelcast's event threads, in order per key. */
-    private final class Mirror implements EntryListener<String, UUID> {
+    /**
+     * Compares the partition table with the last look: the URLs of a partition lost that this
+     * node holds are claimed in one batch; claims of a partition gained are read into
+     * {@link #kept}, and this node's own claims there released (its URLs are placed on it now).
+     */
+    private void refresh() {
+        java.util.Collection<Member> members = hazelcast.getCluster().getMembers();
+        if (members.stream().filter(member -> !member.isLiteMember()).count() != liveOrder.length) {
+            members(new HashSet<>(members)); // a lite member promoted: no membership event says so
+        }
+        tellLoad();
+        long now = System.currentTimeMillis();
+        PartitionTable.Changes changes = table.refresh(now, handoverMillis);
+        if (changes.isEmpty()) {
+            return;
+        }
+        if (!changes.gained().isEmpty()) {
+            reconcile(changes.gained());
+        }
+        int[] counts = new int[2];
+        holdings.forEachHeld((key, freshUntil) -> {
+            int partition = table.partitionOf(key);
+            try {
+                if (changes.lost().get(partition) && freshUntil > now && exceptions.add(key)) {
+                    writer.claimWaiting(key, freshUntil);
+                    counts[0]++;
+                } else if (changes.gained().get(partition) && exceptions.remove(key)) {
+                    writer.releaseWaiting(key);
+                    counts[1]++;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        // Claims of a partition lost are no longer this member's to keep.
+        kept.keySet().removeIf(key -> changes.lost().get(table.partitionOf(key)));
+        if (!changes.lost().isEmpty()) {
+            // Once those claims are written, the new owners need not send their misses here.
+            long[] released = new long[2 + changes.lost().cardinality()];
+            released[0] = self.getMostSignificantBits();
+            released[1] = self.getLeastSignificantBits();
+            int i = 2;
+            for (int id = changes.lost().nextSetBit(0); id >= 0; id = changes.lost().nextSetBit(id + 1)) {
+                released[i++] = id;
+            }
+            writer.flush().thenRun(() -> {
+                try {
+                    handovers.publish(released);
+                } catch (RuntimeException e) {
+                    log.debug("telling a handover is over: {}", e.toString());
+                }
+            });
+        }
+        log.info("partitions moved: {} lost, {} gained; {} URLs held here claimed, {} claims released",
+                changes.lost().cardinality(), changes.gained().cardinality(), counts[0], counts[1]);
+    }
+
+    private void refreshQuietly() {
+        try {
+            refresh();
+        } catch (HazelcastInstanceNotActiveException e) {
+            // stopping
+        } catch (RuntimeException e) {
+            log.warn("reading the partition table: {}", e.toString());
+        }
+    }
+
+    /**
+     * Reads into {@link #kept} the claims this member keeps (of {@code partitions}, or of all it
+     * owns when null), and forgets those of partitions it no longer owns.
+     */
+    private void reconcile(BitSet partitions) {
+        Set<String> local = new HashSet<>();
+        for (String key : claims.localKeySet()) {
+            if (partitions == null || partitions.get(table.partitionOf(key))) {
+                local.add(key);
+            }
+        }
+        claims.getAll(local).forEach((key, value) -> {
+            Claim claim = Claim.fromWire(value);
+            if (claim != null) {
+                kept.put(key, claim);
+            }
+        });
+        if (partitions == null) {
+            kept.keySet().removeIf(key -> !self.equals(table.owner(table.partitionOf(key))));
+        }
+    }
+
+    /** Removes from this member's partitions the claims that expired or whose holder left. */
+    private void sweep() {
+        long now = System.currentTimeMillis();
+        Set<UUID> members = live;
+        Set<String> dead = new HashSet<>();
+        kept.forEach((key, claim) -> {
+            if (claim.expiresAtMillis() <= now || !members.contains(claim.holder())) {
+                dead.add(key);
+            }
+        });
+        if (!dead.isEmpty()) {
+            try {
+                claims.submitToKeys(dead, new ClaimProcessors.RemoveIfVoid(new HashSet<>(members), now))
+                        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.debug("removing void claims: {}", e.toString());
+            }
+            log.debug("removed {} claims expired or of members gone", dead.size());
+        }
+        reconcile(null);
+    }
+
+    private void sweepQuietly() {
+        try {
+            sweep();
+        } catch (HazelcastInstanceNotActiveException e) {
+            // stopping
+        } catch (RuntimeException e) {
+            log.debug("sweeping claims: {}", e.toString());
+        }
+    }
+
+    /** Keeps {@link #kept} current from the claims map's events for the partitions this member owns. */
+    private final class Mirror implements EntryAddedListener<String, long[]>, EntryUpdatedListener<String, long[]>,
+            EntryRemovedListener<String, long[]>, EntryExpiredListener<String, long[]>,
+            EntryEvictedListener<String, long[]>, MapClearedListener {
         @Override
-        public void entryAdded(EntryEvent<String, UUID> event) {
-            mirror.put(event.getKey(), event.getValue());
+        public void entryAdded(EntryEvent<String, long[]> event) {
+            put(event);
         }
 
         @Override
-        public void entryUpdated(EntryEvent<String, UUID> event) {
-            mirror.put(event.getKey(), event.getValue());
+        public void entryUpdated(EntryEvent<String, long[]> event) {
+            put(event);
+        }
+
+        private void put(EntryEvent<String, long[]> event) {
+            Claim claim = Claim.fromWire(event.getValue());
+            if (claim != null) {
+                kept.put(event.getKey(), claim);
+            }
         }
 
         @Override
-        public void entryRemoved(EntryEvent<String, UUID> event) {
-            mirror.remove(event.getKey());
+        public void entryRemoved(EntryEvent<String, long[]> event) {
+            kept.remove(event.getKey());
         }
 
         @Override
-        public void entryEvicted(EntryEvent<String, UUID> event) {
-            mirror.remove(event.getKey()); // a claim's lifetime ran out
+        public void entryExpired(EntryEvent<String, long[]> event) {
+            kept.remove(event.getKey());
         }
 
         @Override
-        public void entryExpired(EntryEvent<String, UUID> event) {
-            mirror.remove(event.getKey());
+        public void entryEvicted(EntryEvent<String, long[]> event) {
+            kept.remove(event.getKey());
         }
 
         @Override
         public void mapCleared(MapEvent event) {
-            mirror.clear();
-        }
-
-        @Override
-        public void mapEvicted(MapEvent event) {
-            mirror.clear();
-        }
-    }
-
-    private void submit(Runnable write) {
-        try {
-            writes.execute(() -> {
-                try {
-                    write.run();
-                } catch (HazelcastInstanceNotActiveException e) {
-                    log.debug("claim not written: the member is stopping");
-                } catch (RuntimeException e) {
-                    log.warn("claim not written: {}", e.toString());
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            log.debug("claim not written: ownership closed");
+            kept.clear();
         }
     }
 
     /** Stops writing claims; those queued are written first (up to 5 s). */
     @Override
     public void close() {
+        scheduler.shutdownNow();
         try {
             hazelcast.getCluster().removeMembershipListener(membershipRegistration);
             claims.removeEntryListener(entryRegistration);
         } catch (HazelcastInstanceNotActiveException e) {
             // already stopped
         }
-        writes.shutdown();
+        loads.close();
         try {
-            writes.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            handovers.removeMessageListener(handoverRegistration);
+        } catch (RuntimeException e) {
+            // already stopped
         }
+        writer.close();
     }
 }

@@ -2,14 +2,15 @@ package sibyl.cluster;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,17 +18,19 @@ import org.junit.jupiter.api.Test;
 import sibyl.cluster.policy.LocalCache;
 import sibyl.cluster.policy.OwnerPolicy;
 import sibyl.config.ClusterSettings;
-import sibyl.icp.policy.IcpQuery;
-import sibyl.icp.policy.TestQuery;
 import sibyl.icp.policy.IcpVerdict;
+import sibyl.icp.policy.TestQuery;
 
-/** The ownership map's semantics over three real members in one JVM. */
+/**
+ * Placement and claims over three real members in one JVM, with loads left alone (a balance
+ * factor no load reaches): a URL is its partition owner's, and only exceptions are written.
+ */
 class OwnershipTest {
     static TestCluster cluster;
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = new TestCluster("ownership-test", 3);
+        cluster = new TestCluster("ownership-test", 3, 3, 100.0);
     }
 
     @AfterAll
@@ -36,91 +39,132 @@ class OwnershipTest {
     }
 
     private static Ownership at(int member) {
-        return cluster.members.get(member).ownership();
+        return cluster.at(member);
+    }
+
+    private static long inAnHour() {
+        return System.currentTimeMillis() + 3_600_000;
     }
 
     @Test
-    void everyMemberAgreesOnTheOwnerOfAnUnclaimedUrlAndExactlyOneIsIt() {
-        Map<UUID, Integer> perMember = new HashMap<>();
+    void exactlyOneMemberAnswersForEachUrlAndEveryMemberGetsSome() {
+        Map<Integer, Integer> perMember = new HashMap<>();
         for (int i = 0; i < 300; i++) {
             String url = "http://example.com/unclaimed/" + i;
-            Ownership.Owner first = at(0).ownerOf(url);
-            int local = 0;
+            int mine = -1;
             for (int m = 0; m < 3; m++) {
-                Ownership.Owner owner = at(m).ownerOf(url);
-                assertEquals(first.member(), owner.member(), url);
-                assertFalse(owner.claimed());
-                local += owner.local() ? 1 : 0;
+                Ownership.Answer answer = at(m).answer(url);
+                assertNotEquals(Ownership.Answer.UNKNOWN, answer, url);
+                if (answer == Ownership.Answer.MINE) {
+                    assertEquals(-1, mine, url + ": a second member answers for it");
+                    mine = m;
+                }
             }
-            assertEquals(1, local, url + ": exactly one member is the owner");
-            perMember.merge(first.member(), 1, Integer::sum);
+            assertEquals(cluster.partitionOwner(url), mine, url + ": its partition owner answers for it");
+            perMember.merge(mine, 1, Integer::sum);
         }
         assertEquals(3, perMember.size(), "partitioning spreads URLs over every member: " + perMember);
     }
 
     @Test
-    void aClaimMakesTheClaimantTheOwnerEverywhereAndAReleaseGivesItBack() {
-        String url = "http://example.com/claimed";
-        UUID hashOwner = at(0).ownerOf(url).member();
-        int claimant = cluster.members.get(0).id().equals(hashOwner) ? 1 : 0;
-        UUID claimantId = cluster.members.get(claimant).id();
-
-        at(claimant).claim(url, Duration.ofMinutes(5));
-
+    void aStoreByThePartitionOwnerWritesNothingToTheCluster() {
+        long[] before = new long[3];
         for (int m = 0; m < 3; m++) {
-            Ownership ownership = at(m);
-            await().until(() -> claimantId.equals(ownership.ownerOf(url).member()));
-            assertTrue(ownership.ownerOf(url).claimed());
+            before[m] = at(m).counters().claimsWritten();
         }
-        assertTrue(at(claimant).ownerOf(url).local());
-
-        at((claimant + 1) % 3).release(url); // not its claim: nothing happens
-        at(claimant).release(url);
-
+        int size = cluster.members.get(0).claims().size();
+        for (int i = 0; i < 200; i++) {
+            String url = "http://example.com/placed/" + i;
+            at(cluster.partitionOwner(url)).stored(url, inAnHour());
+        }
         for (int m = 0; m < 3; m++) {
-            Ownership ownership = at(m);
-            await().until(() -> hashOwner.equals(ownership.ownerOf(url).member()));
+            at(m).flush().join();
+            assertEquals(before[m], at(m).counters().claimsWritten(), "member " + m + " wrote a claim");
+            assertEquals(0, at(m).counters().exceptionsHeld());
+        }
+        assertEquals(size, cluster.members.get(0).claims().size());
+        for (int i = 0; i < 200; i++) {
+            String url = "http://example.com/placed/" + i;
+            assertEquals(Ownership.Answer.MINE, at(cluster.partitionOwner(url)).answer(url));
+            for (int m = 0; m < 3; m++) {
+                removeQuietly(m, url);
+            }
         }
     }
 
     @Test
-    void aClaimEndsWithItsLifetime() {
+    void aStoreElsewhereIsOneClaimKeptByThePartitionOwnerWhichThenRoutesToTheHolder() {
+        String url = "http://example.com/exception";
+        int owner = cluster.partitionOwner(url);
+        int holder = (owner + 1) % 3;
+        int third = (owner + 2) % 3;
+        UUID holderId = cluster.members.get(holder).id();
+        long written = at(holder).counters().claimsWritten();
+
+        at(holder).stored(url, inAnHour());
+        at(holder).flush().join();
+
+        assertEquals(written + 1, at(holder).counters().claimsWritten());
+        assertEquals(holderId, Claim.fromWire(cluster.members.get(third).claims().get(url)).holder());
+        await().until(() -> at(owner).answer(url) == Ownership.Answer.ELSEWHERE);
+        assertEquals(Ownership.Answer.ELSEWHERE, at(holder).answer(url), "the holder knows from its index, not here");
+        assertEquals(holderId, at(owner).route(url, Set.of()));
+        assertEquals(cluster.members.get(owner).id(), at(third).route(url, Set.of()),
+                "a member that is not the partition owner sends the miss there");
+        assertNull(at(third).route(url, Set.of(holderId)), "a request from a member is fetched, never passed on");
+        assertNull(at(owner).route(url, Set.of(holderId)), "never back to the member it came from");
+        assertNull(at(owner).route(url, Set.of(UUID.randomUUID(), UUID.randomUUID())), "two members at most");
+
+        at(holder).removed(url);
+        at(holder).flush().join();
+        await().until(() -> at(owner).answer(url) == Ownership.Answer.MINE);
+        assertNull(cluster.members.get(0).claims().get(url));
+        assertNull(at(owner).route(url, Set.of()));
+    }
+
+    @Test
+    void aReleaseNeverRemovesAnotherMembersNewerClaim() {
+        String url = "http://example.com/stored-twice";
+        int owner = cluster.partitionOwner(url);
+        int first = (owner + 1) % 3;
+        int second = (owner + 2) % 3;
+        at(first).stored(url, inAnHour());
+        at(first).flush().join();
+        at(second).stored(url, inAnHour());
+        at(second).flush().join();
+
+        at(first).removed(url);
+        at(first).flush().join();
+
+        assertEquals(cluster.members.get(second).id(), Claim.fromWire(cluster.members.get(0).claims().get(url)).holder());
+        at(second).removed(url);
+        at(second).flush().join();
+        assertNull(cluster.members.get(0).claims().get(url));
+    }
+
+    @Test
+    void aClaimEndsWithItsResponsesFreshness() {
         String url = "http://example.com/short-lived";
-        UUID hashOwner = at(0).ownerOf(url).member();
-        int claimant = cluster.members.get(2).id().equals(hashOwner) ? 1 : 2;
-        at(claimant).claim(url, Duration.ofSeconds(1));
-        await().until(() -> at(0).ownerOf(url).claimed());
+        int owner = cluster.partitionOwner(url);
+        int holder = (owner + 1) % 3;
+        at(holder).stored(url, System.currentTimeMillis() + 1_500);
+        at(holder).flush().join();
+        await().until(() -> at(owner).answer(url) == Ownership.Answer.ELSEWHERE);
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> !at(0).ownerOf(url).claimed());
-        assertEquals(hashOwner, at(0).ownerOf(url).member());
-    }
-
-    @Test
-    void releasingEverythingLeavesOtherMembersClaimsAlone() {
-        for (int i = 0; i < 20; i++) {
-            at(i % 2).claim("http://example.com/bulk/" + i, Duration.ofMinutes(5));
-        }
-        UUID zero = cluster.members.get(0).id();
-        UUID one = cluster.members.get(1).id();
-        await().until(() -> at(2).claimsPerMember().getOrDefault(zero, 0L) >= 10
-                && at(2).claimsPerMember().getOrDefault(one, 0L) >= 10);
-
-        at(0).releaseAll();
-
-        await().until(() -> !at(2).claimsPerMember().containsKey(zero));
-        assertTrue(at(2).claimsPerMember().get(one) >= 10);
-        at(1).releaseAll();
+        await().atMost(Duration.ofSeconds(10)).until(() -> at(owner).answer(url) == Ownership.Answer.MINE);
+        removeQuietly(holder, url);
     }
 
     @Test
     void withEveryNodeAParentExactlyOneAnswersHit() {
-        List<OwnerPolicy> policies = List.of(policy(0, ClusterSettings.Mode.PARENT, false),
-                policy(1, ClusterSettings.Mode.PARENT, false), policy(2, ClusterSettings.Mode.PARENT, false));
+        List<OwnerPolicy> policies = List.of(policy(0, ClusterSettings.Mode.PARENT, false, Stage.SERVING),
+                policy(1, ClusterSettings.Mode.PARENT, false, Stage.SERVING),
+                policy(2, ClusterSettings.Mode.PARENT, false, Stage.SERVING));
         for (int i = 0; i < 200; i++) {
             String url = "http://example.com/icp/" + i;
             int hits = 0;
             for (OwnerPolicy policy : policies) {
-                IcpVerdict verdict = policy.decide(query(url));
+                IcpVerdict verdict = policy.decide(TestQuery.of(url));
                 assertTrue(verdict == IcpVerdict.HIT || verdict == IcpVerdict.MISS_NOFETCH, verdict + " for " + url);
                 hits += verdict == IcpVerdict.HIT ? 1 : 0;
             }
@@ -129,39 +173,56 @@ class OwnershipTest {
     }
 
     @Test
-    void aSiblingOwnerAnswersHitOnlyWhenItHoldsTheUrl() {
+    void aHolderAnswersHitWhereverItsUrlIsPlacedAndASiblingOwnerOnlyWhenItHoldsIt() {
         String url = "http://example.com/sibling";
-        UUID owner = at(0).ownerOf(url).member();
-        int ownerIndex = 0;
-        while (!cluster.members.get(ownerIndex).id().equals(owner)) {
-            ownerIndex++;
-        }
-        assertEquals(IcpVerdict.MISS, policy(ownerIndex, ClusterSettings.Mode.SIBLING, false).decide(query(url)));
-        assertEquals(IcpVerdict.HIT, policy(ownerIndex, ClusterSettings.Mode.SIBLING, true).decide(query(url)));
-        assertEquals(IcpVerdict.MISS_NOFETCH,
-                policy((ownerIndex + 1) % 3, ClusterSettings.Mode.SIBLING, true).decide(query(url)),
-                "another member's URL, held here or not");
+        int owner = cluster.partitionOwner(url);
+        int other = (owner + 1) % 3;
+        assertEquals(IcpVerdict.MISS, policy(owner, ClusterSettings.Mode.SIBLING, false, Stage.SERVING)
+                .decide(TestQuery.of(url)));
+        assertEquals(IcpVerdict.HIT, policy(owner, ClusterSettings.Mode.SIBLING, true, Stage.SERVING)
+                .decide(TestQuery.of(url)));
+        assertEquals(IcpVerdict.MISS_NOFETCH, policy(other, ClusterSettings.Mode.SIBLING, false, Stage.SERVING)
+                .decide(TestQuery.of(url)));
+        assertEquals(IcpVerdict.HIT, policy(other, ClusterSettings.Mode.PARENT, true, Stage.SERVING)
+                .decide(TestQuery.of(url)), "it holds the URL: it knows from its index");
     }
 
     @Test
-    void aDrainingNodeAnswersMissNofetchToEverything() {
-        OwnerPolicy draining = new OwnerPolicy(at(0), ClusterSettings.Mode.PARENT, cache(true), () -> true);
+    void aDrainingNodePromisesOnlyWhatItHoldsWhileHandingOffThenNothing() {
         for (int i = 0; i < 50; i++) {
-            assertEquals(IcpVerdict.MISS_NOFETCH, draining.decide(query("http://example.com/drain/" + i)));
+            String url = "http://example.com/drain/" + i;
+            int owner = cluster.partitionOwner(url);
+            assertEquals(IcpVerdict.MISS_NOFETCH, policy(owner, ClusterSettings.Mode.PARENT, true, Stage.LEAVING)
+                    .decide(TestQuery.of(url)));
+            assertEquals(IcpVerdict.HIT, policy(owner, ClusterSettings.Mode.PARENT, true, Stage.HANDING_OFF)
+                    .decide(TestQuery.of(url)));
+            assertEquals(IcpVerdict.MISS_NOFETCH, policy(owner, ClusterSettings.Mode.PARENT, false,
+                    Stage.HANDING_OFF).decide(TestQuery.of(url)));
         }
     }
 
     @Test
-    void aMemberSeesTheOthersWithTheirNamesAndHttpAddresses() {
+    void aMemberSeesTheOthersWithTheirNamesHttpAddressesAndLoads() {
         List<MemberInfo> members = cluster.members.get(1).members();
         assertEquals(3, members.size());
         assertEquals(List.of("node-0", "node-1", "node-2"), members.stream().map(MemberInfo::name).sorted().toList());
         assertTrue(members.stream().anyMatch(m -> m.http().equals("127.0.0.1:3129")), members.toString());
-        assertNotEquals(members.get(0).id(), members.get(1).id());
+        cluster.holdings.get(2).held.put("http://example.com/loaded", inAnHour());
+        UUID two = cluster.members.get(2).id();
+        await().until(() -> cluster.members.get(0).status(false).members().stream()
+                .anyMatch(m -> m.info().id().equals(two) && m.objects() == 1));
+        cluster.holdings.get(2).held.clear();
+        String json = cluster.members.get(0).status(false).toJson();
+        assertTrue(json.contains("\"claims_written\":"), json);
     }
 
-    private static OwnerPolicy policy(int member, ClusterSettings.Mode mode, boolean held) {
-        return new OwnerPolicy(at(member), mode, cache(held), () -> false);
+    private static void removeQuietly(int member, String url) {
+        at(member).removed(url);
+        at(member).flush().join();
+    }
+
+    private static OwnerPolicy policy(int member, ClusterSettings.Mode mode, boolean held, Stage stage) {
+        return new OwnerPolicy(at(member), mode, cache(held), () -> stage);
     }
 
     private static LocalCache cache(boolean held) {
@@ -176,9 +237,5 @@ class OwnershipTest {
                 return held;
             }
         };
-    }
-
-    private static IcpQuery query(String url) {
-        return TestQuery.of(url);
     }
 }
