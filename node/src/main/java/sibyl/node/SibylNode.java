@@ -13,9 +13,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sibyl.cluster.ClusterMember;
+import sibyl.cluster.Stage;
 import sibyl.cluster.policy.OwnerPolicy;
 import sibyl.config.CacheSettings;
 import sibyl.config.ClusterSettings;
@@ -34,6 +36,7 @@ import sibyl.node.cache.CacheIndex;
 import sibyl.node.cache.CachePolicy;
 import sibyl.node.cache.CachePolicyProvider;
 import sibyl.node.cluster.HeldUrls;
+import sibyl.node.cluster.Handoff;
 import sibyl.node.cluster.IndexClaims;
 import sibyl.node.cluster.PeerOwners;
 import sibyl.node.http.AccessLog;
@@ -42,6 +45,7 @@ import sibyl.node.http.HttpStats;
 import sibyl.node.http.Peers;
 import sibyl.node.http.UrlRules;
 import sibyl.node.store.PlacedBodyStore;
+import sibyl.node.warmup.WarmUp;
 
 /**
  * A running node: the cache index and body store, the HTTP proxy serving from them, and the ICP
@@ -56,6 +60,12 @@ public final class SibylNode implements AutoCloseable {
     /** What a HIT for a held URL promises, as the cache policy's defaults: fresh 30 s more, pinned 5 s. */
     private static final Duration OWNER_FRESH_FOR = Duration.ofSeconds(30);
     private static final Duration OWNER_PIN = Duration.ofSeconds(5);
+    /**
+     * How long a node that has just become a data member waits for partitions to reach it
+     * before it opens its ICP port: in a cluster just formed, the last node to start then
+     * answers for its share from its first query.
+     */
+    private static final Duration PARTITIONS_SETTLE = Duration.ofSeconds(30);
 
     private final String name;
     private final Resources resources;
@@ -63,11 +73,13 @@ public final class SibylNode implements AutoCloseable {
     private final IcpServer icp;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Duration drainTimeout;
+    private final ClusterSettings.Handoff handoff;
 
     private SibylNode(String name, Resources resources, HttpProxyServer http, IcpServer icp,
-            Duration drainTimeout) {
+            ClusterSettings cluster) {
         this.name = name;
-        this.drainTimeout = drainTimeout;
+        this.drainTimeout = cluster.drainTimeout();
+        this.handoff = cluster.handoff();
         this.resources = resources;
         this.http = http;
         this.icp = icp;
@@ -81,8 +93,10 @@ public final class SibylNode implements AutoCloseable {
             return thread;
         });
         final PolicyChain chain = new PolicyChain();
-        final AtomicBoolean draining = new AtomicBoolean();
+        final AtomicReference<Stage> stage = new AtomicReference<>(Stage.SERVING);
         volatile ClusterMember member;
+        /** The member once it serves (promoted, warm): misses are routed to other members from then on. */
+        volatile ClusterMember routing;
         CacheIndex index;
         PlacedBodyStore store;
         PolicyTypes types;
@@ -144,6 +158,7 @@ public final class SibylNode implements AutoCloseable {
             IndexClaims claims = new IndexClaims(clock);
             resources.index = new CacheIndex(settings.cache().memoryBytes(), settings.cache().maxObjectBytes(),
                     resources.housekeeping, clusterSettings.enabled() ? claims : CacheIndex.Listener.NONE);
+            claims.holdings(resources.index);
             resources.store = PlacedBodyStore.open(settings.cache(), HttpProxyServer.usesEpoll(httpSettings));
             resources.types = PolicyTypes.discover(icpSettings.pluginDirectory(),
                     List.of(new CachePolicyProvider(resources.index, clock)));
@@ -169,17 +184,36 @@ public final class SibylNode implements AutoCloseable {
             }, 1, 1, TimeUnit.SECONDS);
             log.info("node {}: ICP policies in order {} (then ICP_OP_MISS); known types {}", name,
                     resources.chain.names(), resources.types.names());
+            Peers peers = clusterSettings.enabled() ? new PeerOwners(() -> resources.routing) : Peers.NONE;
             http = HttpProxyServer.start(httpSettings, settings.origin(), name, resources.index, resources.store,
                     resources.drop, resources.nocache, resources.accessLog, clock, () -> {
                         ClusterMember member = resources.member;
-                        return member == null ? null : member.status(resources.draining.get());
-                    }, clusterSettings.enabled() ? new PeerOwners(() -> resources.member) : Peers.NONE);
+                        return member == null ? null : member.status(resources.stage.get() != Stage.SERVING);
+                    }, peers);
             if (clusterSettings.enabled()) {
-                resources.member = joinCluster(clusterSettings, name, http.addresses().get(0));
-                claims.attach(resources.member.ownership());
+                // A lite member first: it reads the partition table (so the warm-up runs the real
+                // lookups) but answers for no URL, and no partition moves to it, until it is warm.
+                resources.member = joinCluster(clusterSettings, name, http.addresses().get(0), claims);
                 CachePolicy promises = new CachePolicy(resources.index, OWNER_FRESH_FOR, OWNER_PIN, clock);
                 resources.chain.register(OWNER_POLICY, new OwnerPolicy(resources.member.ownership(),
-                        clusterSettings.mode(), new HeldUrls(promises), resources.draining::get));
+                        clusterSettings.mode(), new HeldUrls(promises), resources.stage::get));
+            }
+            HttpProxyServer warmUpProxy = HttpProxyServer.start(WarmUp.proxySettings(httpSettings), settings.origin(), name,
+                    resources.index, resources.store, UrlRules.NONE, UrlRules.NONE, AccessLog.NONE, clock, () -> null, peers);
+            try {
+                WarmUp.log(name, new WarmUp(settings.warmUp(), icpSettings, resources.chain, resources.index)
+                        .run(warmUpProxy.addresses().get(0)));
+            } finally {
+                warmUpProxy.close();
+            }
+            if (resources.member != null) {
+                claims.attach(resources.member.ownership());
+                resources.member.promote();
+                if (!resources.member.awaitPartitions(PARTITIONS_SETTLE)) {
+                    log.warn("node {}: partitions still moving {} s after joining; serving anyway", name,
+                            PARTITIONS_SETTLE.toSeconds());
+                }
+                resources.routing = resources.member;
                 log.info("node {}: member of cluster {} with {}; ICP policies now {}", name, clusterSettings.name(),
                         resources.member.members(), resources.chain.names());
             }
@@ -192,7 +226,7 @@ public final class SibylNode implements AutoCloseable {
                 named.initCause(e);
                 throw named;
             }
-            return new SibylNode(name, resources, http, icp, settings.cluster().drainTimeout());
+            return new SibylNode(name, resources, http, icp, settings.cluster());
         } catch (PluginException | InterruptedException | BindException | RuntimeException e) {
             if (http != null) {
                 http.close();
@@ -211,11 +245,12 @@ public final class SibylNode implements AutoCloseable {
      * Joins the cluster, advertising the HTTP address peers reach this node at: the one it listens
      * on, or the cluster address's host when it listens on every address.
      */
-    private static ClusterMember joinCluster(ClusterSettings cluster, String name, InetSocketAddress http) {
+    private static ClusterMember joinCluster(ClusterSettings cluster, String name, InetSocketAddress http,
+            IndexClaims holdings) {
         InetSocketAddress advertised = http.getAddress().isAnyLocalAddress()
                 ? new InetSocketAddress(cluster.listen().getAddress(), http.getPort()) : http;
         try {
-            return ClusterMember.join(cluster, name, advertised);
+            return ClusterMember.join(cluster, name, advertised, holdings, true);
         } catch (RuntimeException e) {
             throw new SettingsException("cluster.listen = " + cluster.listen().getAddress().getHostAddress() + ":"
                     + cluster.listen().getPort() + ": cannot join cluster " + cluster.name() + ": " + e.getMessage(), e);
@@ -223,12 +258,23 @@ public final class SibylNode implements AutoCloseable {
     }
 
     /**
-     * Stops as a good member: ICP answers MISS_NOFETCH to everything, the claims go (so the other
-     * members own the URLs at once), the responses in flight finish, up to cluster.drain-timeout.
+     * Stops as a good member: hands its most requested URLs to their next owners (ICP promising
+     * only what it still holds meanwhile, and the others placing nothing new on it), then
+     * answers MISS_NOFETCH to everything, releases its claims (the URLs fall to the other members
+     * at once) and lets the responses in flight finish, up to cluster.drain-timeout.
      */
     private void drain(ClusterMember member) {
-        resources.draining.set(true);
-        log.info("node {}: draining: ICP answers MISS_NOFETCH, releasing claims, finishing responses", name);
+        resources.stage.set(Stage.HANDING_OFF);
+        member.ownership().drain();
+        log.info("node {}: draining: handing URLs over, then releasing claims and finishing responses", name);
+        try {
+            new Handoff(resources.index, member, name, handoff).run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("node {}: handing URLs over: {}", name, e.toString());
+        }
+        resources.stage.set(Stage.LEAVING);
         member.ownership().releaseAll();
         try {
             if (!http.drain(drainTimeout)) {

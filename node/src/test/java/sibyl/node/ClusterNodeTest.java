@@ -139,7 +139,7 @@ class ClusterNodeTest {
                 String url = base + "/peer/" + i;
                 if (ofB == null && icp(b, url) == IcpOpcode.HIT) {
                     ofB = url;
-                } else if (ofSilent == null && silent.ownership().ownerOf(url).local()) {
+                } else if (ofSilent == null && silent.ownership().answer(url) == sibyl.cluster.Ownership.Answer.MINE) {
                     ofSilent = url;
                 }
             }

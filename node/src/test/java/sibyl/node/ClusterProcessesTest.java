@@ -43,31 +43,14 @@ class ClusterProcessesTest {
     void squidLandsEachUrlOnItsOwnerAndTheClusterOutlivesAKilledNode() throws Exception {
         assumeTrue(SquidProcess.installed(), "squid is not installed (apt-get install -y squid; .ci/run does this)");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 runs the origin");
-        Path top = Path.of(System.getProperty("user.dir")).getParent();
         // A fixed ICP timeout for Squid, as the other Squid tests have: its dynamic one (twice the
         // peers' average round trip) is missed now and then on a loaded two-core machine.
-        ProcessBuilder builder = new ProcessBuilder(top.resolve("bin/cluster-local").toString(), "--dir", directory.toString(),
-                "--squid-directive", "icp_query_timeout 2000")
-                .redirectErrorStream(true).redirectOutput(directory.resolve("cluster-local.out").toFile());
-        builder.environment().put("SIBYL_CLASSPATH", System.getProperty("java.class.path"));
-        builder.environment().put("JAVA_OPTS", "-Xmx192m -XX:MaxDirectMemorySize=384m");
-        Process cluster = builder.start();
-        try {
-            await("bin/cluster-local ready").atMost(Duration.ofSeconds(120)).until(() -> {
-                if (!cluster.isAlive()) {
-                    throw new AssertionError("bin/cluster-local exited:\n" + Files.readString(directory.resolve("cluster-local.out")));
-                }
-                return Files.exists(directory.resolve("ready"));
-            });
-            HttpClient squid = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .proxy(ProxySelector.of(new InetSocketAddress("127.0.0.10", 3128)))
-                    .connectTimeout(Duration.ofSeconds(5)).build();
-
+        try (LocalCluster cluster = new LocalCluster(directory, 3, "icp_query_timeout 2000")) {
             Map<String, String> firstNode = new HashMap<>();
             for (int round = 0; round < 2; round++) {
                 for (int i = 0; i < URLS; i++) {
                     String url = url(i);
-                    HttpResponse<byte[]> response = get(squid, url);
+                    HttpResponse<byte[]> response = cluster.get(url);
                     assertEquals(200, response.statusCode(), url);
                     assertEquals(2000, response.body().length, url);
                     Matcher node = NODE.matcher(String.join(",", response.headers().allValues("X-Cache")));
@@ -81,7 +64,7 @@ class ClusterProcessesTest {
                     }
                 }
             }
-            Map<String, Integer> originRequests = originRequests();
+            Map<String, Integer> originRequests = cluster.originRequests();
             for (int i = 0; i < URLS; i++) {
                 assertEquals(1, originRequests.getOrDefault(path(i), 0), path(i) + ": the origin asked once");
             }
@@ -89,30 +72,24 @@ class ClusterProcessesTest {
             firstNode.values().forEach(node -> perNode.merge(node, 1L, Long::sum));
             assertEquals(3, perNode.size(), "every node owns some URLs: " + perNode);
 
-            long pid = Long.parseLong(Files.readString(directory.resolve("node2.pid")).strip());
-            new ProcessBuilder("kill", "-KILL", String.valueOf(pid)).start().waitFor(5, TimeUnit.SECONDS);
+            cluster.signal(2, "KILL");
             long killed = System.nanoTime();
 
             await("every URL served through the survivors").atMost(Duration.ofSeconds(15))
-                    .pollInterval(Duration.ofMillis(200)).until(() -> allServed(squid));
+                    .pollInterval(Duration.ofMillis(200)).until(() -> allServed(cluster));
             long recoveredMillis = (System.nanoTime() - killed) / 1_000_000;
             for (int i = 0; i < URLS; i++) {
-                HttpResponse<byte[]> response = get(squid, url(i));
+                HttpResponse<byte[]> response = cluster.get(url(i));
                 assertEquals(200, response.statusCode(), url(i) + " after the window (recovered in " + recoveredMillis + " ms)");
                 assertTrue(!String.join(",", response.headers().allValues("X-Cache")).contains("node2"), url(i));
-            }
-        } finally {
-            cluster.destroy(); // SIGTERM: the script stops what it started, nodes draining
-            if (!cluster.waitFor(60, TimeUnit.SECONDS)) {
-                cluster.destroyForcibly();
             }
         }
     }
 
-    private static boolean allServed(HttpClient squid) {
+    private static boolean allServed(LocalCluster cluster) {
         for (int i = 0; i < URLS; i++) {
             try {
-                HttpResponse<byte[]> response = get(squid, url(i));
+                HttpResponse<byte[]> response = cluster.get(url(i));
                 if (response.statusCode() != 200 || response.body().length != 2000) {
                     return false;
                 }
@@ -123,30 +100,11 @@ class ClusterProcessesTest {
         return true;
     }
 
-    private static HttpResponse<byte[]> get(HttpClient client, String url) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-    }
-
     private static String path(int i) {
         return "/objects/u" + i + "?size=2000";
     }
 
     private static String url(int i) {
         return "http://127.0.0.20:8080" + path(i);
-    }
-
-    /** From the origin's log: "GET /objects/u1?size=2000 HTTP/1.1" lines, counted per path. */
-    private Map<String, Integer> originRequests() throws IOException {
-        Map<String, Integer> counts = new HashMap<>();
-        Pattern request = Pattern.compile("\"GET (\\S+) HTTP/1\\.1\"");
-        List<String> lines = new ArrayList<>(Files.readAllLines(directory.resolve("origin.log")));
-        for (String line : lines) {
-            Matcher matcher = request.matcher(line);
-            if (matcher.find()) {
-                counts.merge(matcher.group(1), 1, Integer::sum);
-            }
-        }
-        return counts;
     }
 }

@@ -22,6 +22,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import sibyl.cluster.ClusterMember;
 import sibyl.cluster.Ownership;
+import sibyl.cluster.Stage;
 import sibyl.cluster.policy.LocalCache;
 import sibyl.cluster.policy.OwnerPolicy;
 import sibyl.config.ClusterSettings;
@@ -30,12 +31,14 @@ import sibyl.icp.policy.IcpVerdict;
 
 /**
  * The owner policy's decision on the ICP path, in a member of a three-member cluster (all in
- * this JVM, on 127.0.0.1): the claim lookup in the replicated map, the live-member check and,
- * for an unclaimed URL, Hazelcast's partition lookup (which serialises and hashes the URL).
+ * this JVM, on 127.0.0.1): the partition lookup (the URL hashed as Hazelcast hashes it), and
+ * where this member owns the partition, the lookup of the claims it keeps and the live-member
+ * check.
  *
  * <ul>
  *   <li>{@code unclaimed}: 1,024 URLs nobody stored: the partition owner decides;
- *   <li>{@code claimed}: 1,024 URLs claimed by the other members: the claim decides.
+ *   <li>{@code claimed}: 1,024 URLs held by the other members, claimed where member 0 owns
+ *       their partition: the claim decides there.
  * </ul>
  *
  * Compare with {@code IcpReplyPath} (the whole reply path with the default chain). Run:
@@ -85,19 +88,18 @@ public class OwnerPolicyBenchmark {
             public boolean promise(String key) {
                 return false;
             }
-        }, () -> false);
+        }, () -> Stage.SERVING);
         queries = new IcpQuery[URLS];
         for (int i = 0; i < URLS; i++) {
             String url = "http://www.example.com/objects/" + i + ".jpg";
             queries[i] = new Query(url);
             if (urls.equals("claimed")) {
-                members.get(1 + i % 2).ownership().claim(url, Duration.ofHours(1));
+                // Held away from its partition owner: a claim, kept by member 0 where it owns the partition.
+                members.get(1 + i % 2).ownership().stored(url, System.currentTimeMillis() + 3_600_000);
             }
         }
-        if (urls.equals("claimed")) {
-            while (ownership.claimsPerMember().values().stream().mapToLong(Long::longValue).sum() < URLS) {
-                Thread.sleep(100);
-            }
+        for (ClusterMember member : members) {
+            member.ownership().flush().join();
         }
     }
 

@@ -2,6 +2,7 @@ package sibyl.node.cache;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.IllegalReferenceCountException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -215,6 +216,56 @@ public final class CacheIndex implements AutoCloseable {
                 variants.release();
             }
         });
+    }
+
+    /** Sees one URL held: its key, and until when its freshest variant stays fresh (epoch ms). */
+    @FunctionalInterface
+    public interface Held {
+        void accept(String key, long freshUntilMillis);
+    }
+
+    /**
+     * Calls {@code held} for every URL held, parked ones aside; concurrent stores and removals
+     * may be seen or not. For the cluster, when partitions move: never on an event loop.
+     */
+    public void forEachHeld(long nowMillis, Held held) {
+        for (Slot slot : slots.values()) {
+            long freshFor = 0;
+            for (CacheEntry entry : slot.variants.entries()) {
+                freshFor = Math.max(freshFor, entry.freshness().freshForSeconds(nowMillis));
+            }
+            held.accept(slot.key, nowMillis + freshFor * 1000);
+        }
+    }
+
+    /**
+     * The URLs held that were requested most lately, most first, as many as weigh at most
+     * {@code maxBytes} together: what a draining node hands to the members that take over.
+     */
+    public List<String> hottest(long maxBytes) {
+        record Ranked(String key, int frequency, long weight) {}
+        List<Ranked> ranked = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Slot slot : slots.values()) {
+                if (slot.ranked()) {
+                    ranked.add(new Ranked(slot.key, replacement.frequency(slot), slot.variants.weight()));
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        ranked.sort(java.util.Comparator.comparingInt(Ranked::frequency).reversed());
+        List<String> hottest = new ArrayList<>();
+        long bytes = 0;
+        for (Ranked url : ranked) {
+            if (bytes + url.weight() > maxBytes) {
+                continue;
+            }
+            bytes += url.weight();
+            hottest.add(url.key());
+        }
+        return hottest;
     }
 
     /** URLs held, parked ones included. */

@@ -1,18 +1,19 @@
 package sibyl.node.cluster;
 
 import java.time.Clock;
-import java.time.Duration;
+import sibyl.cluster.Holdings;
 import sibyl.cluster.Ownership;
 import sibyl.node.cache.CacheEntry;
 import sibyl.node.cache.CacheIndex;
 
 /**
- * The index's changes as claims: a URL stored is claimed for as long as the response stays
- * fresh; a URL gone from the index (evicted, invalidated, purged) is released. Until the node
- * has joined its cluster ({@link #attach}) nothing is claimed.
+ * The index as the cluster sees it: what it holds (its loads, its URLs when partitions move),
+ * and its changes, which the ownership turns into claims where a URL is held away from its
+ * partition owner. Until the node has joined its cluster ({@link #attach}) nothing is claimed.
  */
-public final class IndexClaims implements CacheIndex.Listener {
+public final class IndexClaims implements CacheIndex.Listener, Holdings {
     private final Clock clock;
+    private volatile CacheIndex index;
     private volatile Ownership ownership;
 
     /** @param clock the clock freshness is reckoned by */
@@ -20,7 +21,12 @@ public final class IndexClaims implements CacheIndex.Listener {
         this.clock = clock;
     }
 
-    /** From now on, stores and removals are claims and releases in {@code ownership}. */
+    /** The index this listens to (made after it, as it is the index's listener). */
+    public void holdings(CacheIndex index) {
+        this.index = index;
+    }
+
+    /** From now on, stores and removals go to {@code ownership}. */
     public void attach(Ownership ownership) {
         this.ownership = ownership;
     }
@@ -28,9 +34,10 @@ public final class IndexClaims implements CacheIndex.Listener {
     @Override
     public void stored(CacheEntry entry) {
         Ownership current = ownership;
-        long freshFor = entry.freshness().freshForSeconds(clock.millis());
+        long now = clock.millis();
+        long freshFor = entry.freshness().freshForSeconds(now);
         if (current != null && freshFor > 0) {
-            current.claim(entry.key(), Duration.ofSeconds(freshFor));
+            current.stored(entry.key(), now + freshFor * 1000);
         }
     }
 
@@ -38,7 +45,27 @@ public final class IndexClaims implements CacheIndex.Listener {
     public void removed(String key) {
         Ownership current = ownership;
         if (current != null) {
-            current.release(key);
+            current.removed(key);
+        }
+    }
+
+    @Override
+    public long objects() {
+        CacheIndex current = index;
+        return current == null ? 0 : current.size();
+    }
+
+    @Override
+    public long bytes() {
+        CacheIndex current = index;
+        return current == null ? 0 : current.weight();
+    }
+
+    @Override
+    public void forEachHeld(Held held) {
+        CacheIndex current = index;
+        if (current != null) {
+            current.forEachHeld(clock.millis(), held::accept);
         }
     }
 }

@@ -1,14 +1,16 @@
 package sibyl.node.cluster;
 
 import java.net.InetSocketAddress;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import java.util.function.Supplier;
 import sibyl.cluster.ClusterMember;
 import sibyl.cluster.MemberInfo;
-import sibyl.cluster.Ownership;
 import sibyl.node.http.Peers;
 
-/** {@link Peers} from the cluster's ownership: the owner's HTTP address, as it published it. */
+/** {@link Peers} from the cluster's ownership: the members' HTTP addresses, as they published them. */
 public final class PeerOwners implements Peers {
     private final Supplier<ClusterMember> member;
 
@@ -23,23 +25,42 @@ public final class PeerOwners implements Peers {
         if (current == null) {
             return null;
         }
-        Ownership.Owner owner = current.ownership().ownerOf(key);
-        if (owner.member() == null || owner.local()) {
+        List<MemberInfo> members = current.members();
+        Set<UUID> cameThrough = new HashSet<>(2);
+        for (MemberInfo info : members) {
+            for (String name : via) {
+                if (name.equalsIgnoreCase(info.name())) {
+                    cameThrough.add(info.id());
+                }
+            }
+        }
+        UUID target = current.ownership().route(key, cameThrough);
+        if (target == null) {
             return null;
         }
-        InetSocketAddress address = null;
-        for (MemberInfo info : current.members()) {
-            if (via.stream().anyMatch(name -> name.equalsIgnoreCase(info.name()))) {
-                return null; // came from a member: fetch from the origin, never another hop
-            }
-            if (info.id().equals(owner.member())) {
-                address = httpAddress(info.http());
+        for (MemberInfo info : members) {
+            if (info.id().equals(target)) {
+                return httpAddress(info.http());
             }
         }
-        return address;
+        return null;
     }
 
-    private static InetSocketAddress httpAddress(String hostPort) {
+    @Override
+    public InetSocketAddress member(String name) {
+        ClusterMember current = member.get();
+        if (current == null || name == null) {
+            return null;
+        }
+        for (MemberInfo info : current.members()) {
+            if (name.equalsIgnoreCase(info.name()) && !info.id().equals(current.id())) {
+                return httpAddress(info.http());
+            }
+        }
+        return null;
+    }
+
+    static InetSocketAddress httpAddress(String hostPort) {
         int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
         if (colon < 0) {
             return null;

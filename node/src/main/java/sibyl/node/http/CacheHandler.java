@@ -85,6 +85,12 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
             }
         }
         boolean leads = HttpMethod.GET.equals(request.method()) && OriginRequests.whole(headers);
+        InetSocketAddress handedBy = entry == null && leads ? cache.peers().member(headers.get(OriginRequests.HANDOFF))
+                : null;
+        if (handedBy != null) {
+            takeHandoff(ctx, request, handedBy);
+            return;
+        }
         // Another member owns the URL: fetch it from that member, which stores it; this node does not.
         InetSocketAddress owner = entry == null ? cache.peers().ownerOf(request.key(), Via.receivedBy(headers)) : null;
         if (owner != null && !leads) {
@@ -117,6 +123,23 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
         if (leads) {
             request.request().release();
         }
+    }
+
+    /**
+     * A draining member hands this node a URL it will answer for: fetched from that member's
+     * cache (only-if-cached: never its origin) and stored here, as any miss, the response
+     * streaming back to the member, which discards it. Later requests join the fetch.
+     */
+    private void takeHandoff(ChannelHandlerContext ctx, ProxyRequest request, InetSocketAddress member) {
+        Fetch fetch = new Fetch(cache, request, HttpMethod.GET, true, false, null, respond(ctx, request));
+        Fetch inFlight = cache.fetches().registerOrGet(fetch);
+        if (inFlight != null && inFlight.join(waiter(ctx, request))) {
+            return;
+        }
+        leading = fetch;
+        fetch.beginFromPeer(origins, OriginRequests.forHandoff(request, cache.via()), member,
+                () -> OriginRequests.build(request, HttpMethod.GET, true, null, cache.via()), request.origin());
+        request.request().release();
     }
 
     /**

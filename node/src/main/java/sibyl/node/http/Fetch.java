@@ -295,6 +295,7 @@ final class Fetch implements OriginListener {
                 // Stored before the client sees the end, so its next request finds the entry.
                 StoredBody body = finishBody();
                 if (body != null) {
+                    headers.remove("X-Cache"); // how it came here (from a member's cache?), not what it is
                     CacheEntry entry = new CacheEntry(key, variantKey, status.code(), headers, freshness, body);
                     cache.index().store(entry, varyFields);
                     outcome = Outcome.stored(entry); // holds this fetch's reference until finish()

@@ -19,6 +19,12 @@ final class OriginRequests {
             HttpHeaderNames.IF_MODIFIED_SINCE, HttpHeaderNames.IF_RANGE, HttpHeaderNames.RANGE, HttpHeaderNames.IF_MATCH,
             HttpHeaderNames.IF_UNMODIFIED_SINCE);
 
+    /**
+     * The field a draining member sends with a URL it hands to the member that takes it over:
+     * its own name. Never forwarded.
+     */
+    static final String HANDOFF = "Sibyl-Handoff";
+
     private OriginRequests() {}
 
     /** Whether {@code headers} ask for the whole response, unconditionally. */
@@ -52,6 +58,16 @@ final class OriginRequests {
     }
 
     /**
+     * The request for a URL handed over, to the member that hands it: answered from its cache
+     * only, never from its origin (504 if it no longer holds it).
+     */
+    static FullHttpRequest forHandoff(ProxyRequest request, Via via) {
+        FullHttpRequest forPeer = forPeer(request, via);
+        forPeer.headers().set(HttpHeaderNames.CACHE_CONTROL, "only-if-cached");
+        return forPeer;
+    }
+
+    /**
      * The client's own GET or HEAD, its conditionals and range kept, without a body (it may be
      * built after the client's request is released): in absolute form for the member that owns
      * the URL, else for the origin.
@@ -63,6 +79,7 @@ final class OriginRequests {
     private static FullHttpRequest build(ProxyRequest request, HttpMethod method, boolean forStore, CacheEntry stale,
             Via via, boolean absoluteForm, boolean withContent) {
         HttpHeaders headers = HopByHop.withoutHopByHop(request.headers());
+        headers.remove(HANDOFF);
         headers.set(HttpHeaderNames.HOST, request.authority());
         via.add(headers, request.version());
         String forwardedFor = headers.get("X-Forwarded-For");

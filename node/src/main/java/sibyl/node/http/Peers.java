@@ -4,21 +4,32 @@ import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
- * The other members of the node's cluster, as the proxy sees them: where a URL that another
- * member owns is fetched from instead of its origin (peer fill), so that it is stored only by
- * its owner.
+ * The other members of the node's cluster, as the proxy sees them: where a miss is fetched
+ * from instead of its origin (peer fill), so that each URL is stored by one member.
  */
-@FunctionalInterface
 public interface Peers {
     /** A node in no cluster: every URL comes from its origin. */
-    Peers NONE = (key, via) -> null;
+    Peers NONE = new Peers() {
+        @Override
+        public InetSocketAddress ownerOf(String key, List<String> via) {
+            return null;
+        }
+
+        @Override
+        public InetSocketAddress member(String name) {
+            return null;
+        }
+    };
 
     /**
-     * The HTTP address of the live member that owns {@code key}, if that is another member and
-     * the request did not come through a member already ({@code via} names none): one hop at
-     * most, never back and forth. Null otherwise. Reads local state only.
+     * The HTTP address of the live member a miss for {@code key} is fetched from (one that
+     * holds it, or should store it), or null to fetch it from the origin. A request goes through
+     * two members at most and never back to one. Reads local state only.
      *
      * @param via the received-by names of the request's Via elements, in order
      */
     InetSocketAddress ownerOf(String key, List<String> via);
+
+    /** The HTTP address of the live member named {@code name}, other than this node; else null. */
+    InetSocketAddress member(String name);
 }

@@ -41,9 +41,12 @@ final class Via {
         headers.set("Via", existing == null ? element : existing + ", " + element);
     }
 
-    /** Squid's {@code X-Cache: HIT from NODE} or {@code MISS from NODE}. */
+    /**
+     * Squid's {@code X-Cache: HIT from NODE} or {@code MISS from NODE}, after those of the caches
+     * the response came through (a member that filled it), as Squid adds its own.
+     */
     void xCache(HttpHeaders headers, boolean fromCache) {
-        headers.set("X-Cache", fromCache ? hit : miss);
+        headers.add("X-Cache", fromCache ? hit : miss);
     }
 
     /** Whether a received request's Via names this node: it has been here before. */

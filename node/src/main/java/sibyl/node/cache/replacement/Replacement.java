@@ -164,6 +164,11 @@ public final class Replacement<R extends Resident> {
         policy.evict(resident -> evicted.accept((R) resident));
     }
 
+    /** How often {@code resident}'s URL was requested lately, as the frequency sketch estimates it (0..15). */
+    public int frequency(R resident) {
+        return sketch.frequency(resident.hash);
+    }
+
     /** What the ranked residents weigh together. */
     public long weight() {
         return policy.weight();
