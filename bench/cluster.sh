@@ -1,45 +1,35 @@
 #!/usr/bin/env bash
-# Squid in front of three Sibyl nodes against Squid in front of three plain Squid parents
-# (memory caches, ICP, Squid's first-parent-miss), one run each, the same workload: URLS
-# distinct objects of SIZE bytes, requested uniformly at random (fixed seed) REQUESTS times
-# through the front Squid by 8 clients. Each cache is given MEMORY, so the objects total
-# 2.5 times one cache by default. The fronts cache nothing (cache deny all): every hit is a
-# parent's. Everything on 127.0.0.x, stopped by pid at the end.
+# Squid in front of three Sibyl nodes against the same Squid in front of three plain Squid
+# parents (memory caches, ICP), the issue's workload: URLS distinct objects of SIZE bytes, asked
+# for in ROUNDS rounds, each round every URL once in a new random order, by CLIENTS client
+# connections through the front. The fronts cache nothing (cache deny all): every hit is a
+# parent's. Each setup runs two phases on processes started just before: "cold" (the JVMs and
+# Squids fresh) and "warm" (right after, on URLS new objects). Everything on 127.0.0.x, stopped
+# by pid at the end.
 #
-#   bench/cluster.sh                     MEMORY=32m SIZE=32768 URLS=2560 REQUESTS=10240
+#   bench/cluster.sh       MEMORY=16m SIZE=65536 URLS=640 ROUNDS=4 CLIENTS=4 ICP_QUERY_TIMEOUT=50
 #
-# Before the measured load, both setups are warmed up with WARMUP requests (default 20,000) for
-# WARMUP_URLS objects of their own (default URLS), of SIZE: the measured workload's shape, so
-# every path it takes (misses, stores, claims, evictions, hits) is compiled by the nodes' JIT
-# before it is measured. Then every parent is sent a PURGE for each warm-up URL, so the
-# measured requests start on empty caches in both setups. Warm-up requests are left out of
-# every figure. With 4,000 warm-up requests for 500 objects of 1 KiB the nodes' C2 compiler
-# threads still took half of their CPU during the measured requests.
+# ICP_QUERY_TIMEOUT is the fronts' icp_query_timeout in milliseconds: 50 as docker/squid ships
+# it; 0 is Squid's own dynamic timeout (twice the parents' mean round trip, at least 5 ms).
 #
-# Reported per setup: the origin's requests (the hit ratio is the rest), objects stored per
-# parent (balance), copies per URL (objects stored / distinct URLs stored), the front's
-# access.log hierarchy codes and elapsed-time percentiles (persistent parent connections off
-# in both fronts, so each line shows its own request's routing), and the time the front spent
-# on ICP per request: Squid's icp.querySvcTime histogram (mgr:histograms, from sending the
-# queries to choosing a parent) over the measured requests, and each parent's ICP round trip
-# as the front averaged it (mgr:server_list); the CPU seconds the front and the three parents
-# used during the measured requests.
+# Reported per setup and phase:
+#   - each round's request latency at the client, p50 and p99 (ms), and failed requests;
+#   - Squid's ICP service time (mgr:histograms icp.querySvcTime: from sending the queries to
+#     choosing a parent), p50 and p99, and the front's TIMEOUT_* routings;
+#   - the CPU seconds the three parents and the front used;
+#   - the origin's requests (a hit is any request it did not see);
+# and at the end: objects and bytes per parent (balance), copies per URL, and for Sibyl the
+# cluster writes (claims) per stored URL, split into stores by the URL's partition owner and
+# stores elsewhere.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-memory=${MEMORY:-32m}
-size=${SIZE:-32768}
-urls=${URLS:-2560}
-requests=${REQUESTS:-10240}
-warmup=${WARMUP:-20000}
-warmup_urls=${WARMUP_URLS:-$urls}
-# Squid's persistent connections to its parents: off by default, so that each access.log line
-# shows its own request's routing (Squid 5.7 logs a reused connection's first hierarchy code);
-# PERSISTENT=on measures the fronts as usually deployed, with their routing codes approximate.
-persistent=${PERSISTENT:-off}
-# Squid's icp_query_timeout in both fronts, in milliseconds: 50 by default, as in
-# docker/squid/squid.conf; 0 is Squid's own default, its dynamic timeout (twice the parents'
-# average round trip, at least minimum_icp_query_timeout, 5 ms).
+memory=${MEMORY:-16m}
+size=${SIZE:-65536}
+urls=${URLS:-640}
+rounds=${ROUNDS:-4}
+clients=${CLIENTS:-4}
 icp_timeout=${ICP_QUERY_TIMEOUT:-50}
+persistent=${PERSISTENT:-off}
 mem_mb=${memory%m}
 work=$(mktemp -d /tmp/sibyl-cluster-bench.XXXXXX)
 chmod 777 "$work"
@@ -50,57 +40,43 @@ out=${OUT:-$top/bench/out/cluster-$(date -u +%Y%m%dT%H%M%SZ).txt}
 # shellcheck source=bench/lib.sh
 source "$top/bench/lib.sh"
 
-# The load: REQUESTS uniform picks among URLS, 8 client threads through the front Squid.
+# ROUNDS rounds over URLS objects, each a new permutation (fixed seed), split among CLIENTS
+# threads, each with a kept-alive connection to the front; a round starts when the last ended.
 cat > "$work/load.py" <<'PY'
-import http.client, random, sys, threading
-front, urls, requests, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-prefix = sys.argv[5] if len(sys.argv) > 5 else "u"
+import http.client, random, sys, threading, time
+front, urls, rounds, clients, size, prefix = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
 rng = random.Random(2186)
-picks = [rng.randrange(urls) for _ in range(requests)]
-failures = [0]
-lock = threading.Lock()
-def run(part):
+def run(part, times, failures):
     connection = None
     for i in part:
         url = "http://127.0.0.20:8080/objects/%s%d?size=%d" % (prefix, i, size)
         for attempt in range(2):
+            start = time.perf_counter()
             try:
                 if connection is None:
                     connection = http.client.HTTPConnection(front, 3128, timeout=30)
                 connection.request("GET", url)
                 response = connection.getresponse()
                 body = response.read()
+                times.append((time.perf_counter() - start) * 1000)
                 if response.status != 200 or len(body) != size:
-                    with lock:
-                        failures[0] += 1
+                    failures.append(url)
                 break
             except Exception:
                 connection = None
                 if attempt == 1:
-                    with lock:
-                        failures[0] += 1
-threads = [threading.Thread(target=run, args=(picks[k::8],)) for k in range(8)]
-for t in threads: t.start()
-for t in threads: t.join()
-print("LOAD requests=%d failures=%d" % (requests, failures[0]))
-PY
-
-# PURGE of every warm-up URL at each parent given; prints how many were held.
-cat > "$work/purge.py" <<'PY'
-import http.client, sys
-urls, size, parents = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
-held = 0
-for parent in parents:
-    connection = http.client.HTTPConnection(parent, 3128, timeout=30)
-    for i in range(urls):
-        connection.request("PURGE", "http://127.0.0.20:8080/objects/w%d?size=%d" % (i, size))
-        response = connection.getresponse()
-        response.read()
-        if response.status == 200:
-            held += 1
-        elif response.status != 404:
-            sys.exit("purge.py: %s answered %d to PURGE" % (parent, response.status))
-print(held)
+                    failures.append(url)
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * q))] if values else float("nan")
+for r in range(1, rounds + 1):
+    order = list(range(urls))
+    rng.shuffle(order)
+    times, failures = [], []
+    threads = [threading.Thread(target=run, args=(order[k::clients], times, failures)) for k in range(clients)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    print("round=%d p50_ms=%.2f p99_ms=%.2f failed=%d" % (r, pct(times, 0.5), pct(times, 0.99), len(failures)))
 PY
 
 squid_conf() { # FILE NAME ADDRESS EXTRA...
@@ -150,12 +126,8 @@ front_directives() { # PARENT ADDRESSES...
     echo "cache_mem 8 MB"
     echo "icp_query_timeout $icp_timeout"
 }
-origin_requests() { grep -c '"GET /objects/u' "$1" || true; }
-elapsed() { # ACCESS_LOG: measured requests' elapsed-time percentiles (ms) and hierarchy codes
-    grep ' http://127.0.0.20:8080/objects/u' "$1" | awk '{ print $2 }' | sort -n \
-        | awk '{ a[NR] = $1 } END { printf "elapsed_ms_p50=%s p90=%s p99=%s", a[int(NR * 0.5)], a[int(NR * 0.9)], a[int(NR * 0.99)] }'
-    echo " hierarchy: $(grep ' http://127.0.0.20:8080/objects/u' "$1" | awk '{ split($9, h, "/"); print h[1] }' | sort | uniq -c | sort -rn | tr '\n' ' ')"
-}
+origin_requests() { grep -c "\"GET /objects/$2" "$1" || true; }
+timeouts() { grep -c "TIMEOUT_" "$1" || true; } # ACCESS_LOG: routings made on ICP timeout
 icp_histogram() { # FRONT: Squid's icp.querySvcTime histogram as "bucket microseconds count" lines
     curl -sf -m 10 "http://$1:3128/squid-internal-mgr/histograms" \
         | awk '/histogram:/ { on = ($1 == "icp.querySvcTime"); next } on { split($1, b, "/"); print b[1], b[2], $2 }'
@@ -177,34 +149,32 @@ peer_rtt() { # FRONT: each parent's average ICP round trip as the front measured
     curl -sf -m 10 "http://$1:3128/squid-internal-mgr/server_list" \
         | awk '$1 == "Host" { host = $3 } $1 == "AVG" && $2 == "RTT" { printf "%s%s=%sms", sep, host, $4; sep = " " }'
 }
-load() { # FRONT FRONT_PID PARENTS PARENT_PID...: the warm-up and its purge, then the measured
-         # load; the front's ICP time and the CPU the front and the parents used over the
-         # measured part
-    local front=$1 front_pid=$2 parents=$3 front_cpu parents_cpu purged
-    shift 3
-    python3 "$work/load.py" "$front" "$warmup_urls" "$warmup" "$size" w > /dev/null
-    # shellcheck disable=SC2086 # the parents' addresses, one word each
-    purged=$(python3 "$work/purge.py" "$warmup_urls" "$size" $parents)
+phase() { # NAME PREFIX FRONT FRONT_PID ACCESS_LOG ORIGIN_LOG PARENT_PID...: one phase, reported
+    local name=$1 prefix=$2 front=$3 front_pid=$4 access=$5 origin=$6 front_cpu parents_cpu timeouts_before
+    shift 6
     icp_histogram "$front" > "$work/icp-before"
+    timeouts_before=$(timeouts "$access")
     front_cpu=$(cpu_seconds "$front_pid") parents_cpu=$(cpu_seconds "$@")
-    echo "warmup_purged=$purged $(python3 "$work/load.py" "$front" "$urls" "$requests" "$size")" \
-        "front_cpu_s=$(awk -v a="$front_cpu" -v b="$(cpu_seconds "$front_pid")" 'BEGIN { printf "%.1f", b - a }')" \
-        "parents_cpu_s=$(awk -v a="$parents_cpu" -v b="$(cpu_seconds "$@")" 'BEGIN { printf "%.1f", b - a }')"
+    python3 "$work/load.py" "$front" "$urls" "$rounds" "$clients" "$size" "$prefix" | sed "s/^/  $name /"
+    echo "  $name parents_cpu_s=$(awk -v a="$parents_cpu" -v b="$(cpu_seconds "$@")" 'BEGIN { printf "%.1f", b - a }')" \
+        "front_cpu_s=$(awk -v a="$front_cpu" -v b="$(cpu_seconds "$front_pid")" 'BEGIN { printf "%.1f", b - a }')"
     icp_histogram "$front" > "$work/icp-after"
+    sleep 1.5 # the access logs flush each second
+    echo "  $name $(icp_time "$work/icp-before" "$work/icp-after") timeouts=$(( $(timeouts "$access") - timeouts_before ))" \
+        "origin_requests=$(origin_requests "$origin" "$prefix")"
 }
-joined() { local IFS=,; echo "$*"; }
+counter() { # PAGE_TEXT NAME
+    awk -v name="$2" '$1 == name { print $3 }' <<< "$1"
+}
 
-# Output to the terminal and the result file; the work itself stays in this shell, so that the
-# EXIT trap sees every pid it must stop.
 exec > >(tee "$out")
 {
     echo "# bench/cluster.sh   $(date -u +%Y-%m-%dT%H:%M:%SZ)   $(nproc) cores, $(uname -r)"
-    echo "# server_persistent_connections $persistent, icp_query_timeout $icp_timeout"
-    echo "# warm-up: $warmup requests for $warmup_urls objects of $size bytes, then purged"
-    echo "# memory per cache $memory, $urls objects of $size bytes ($(( urls * size / 1048576 )) MiB), $requests uniform requests, 8 clients"
+    echo "# icp_query_timeout $icp_timeout, server_persistent_connections $persistent"
+    echo "# $urls objects of $size bytes, $rounds rounds, $clients clients; memory per parent $memory"
 
-    # --- Sibyl: bin/cluster-local, nodes with cache.memory = MEMORY
-    SIBYL_CACHE_MEMORY=$memory SIBYL_CACHE_PIPE_ENABLED=false JAVA_OPTS="-Xmx256m -XX:MaxDirectMemorySize=256m" \
+    # --- Sibyl: bin/cluster-local, nodes with cache.memory = MEMORY, started just now
+    SIBYL_CACHE_MEMORY=$memory JAVA_OPTS="${NODE_JAVA_OPTS:--Xmx256m -XX:MaxDirectMemorySize=256m}" \
         "$top/bin/cluster-local" --dir "$work/sibyl" --squid-directive "server_persistent_connections $persistent" \
         --squid-directive "icp_query_timeout $icp_timeout" \
         > /dev/null 2> "$work/cluster-local.log" &
@@ -212,20 +182,28 @@ exec > >(tee "$out")
     sibyl_pid=$!
     for _ in $(seq 1200); do [[ -f $work/sibyl/ready ]] && break; sleep 0.1; done
     [[ -f $work/sibyl/ready ]] || { echo "cluster.sh: bin/cluster-local did not start; see $work" >&2; exit 1; }
-    line=$(load 127.0.0.10 "$(cat "$work/sibyl/squid-process.pid")" "127.0.0.11 127.0.0.12 127.0.0.13" \
-        $(cat "$work"/sibyl/node?.pid))
-    sleep 2 # counters settle (access logs flush each second)
-    objects=() claims=0
+    echo "sibyl: $(grep -h "warmed up" "$work"/sibyl/node?.log | sed 's/.*: warmed up/warmed up/' | head -3 | paste -sd ';' -)"
+    node_pids=$(cat "$work"/sibyl/node?.pid)
+    squid_pid=$(cat "$work/sibyl/squid-process.pid")
+    # shellcheck disable=SC2086 # one pid a word
+    phase cold c 127.0.0.10 "$squid_pid" "$work/sibyl/squid-access.log" "$work/sibyl/origin.log" $node_pids
+    # shellcheck disable=SC2086
+    phase warm w 127.0.0.10 "$squid_pid" "$work/sibyl/squid-access.log" "$work/sibyl/origin.log" $node_pids
+    objects=() bytes=() written=0 placed=0 elsewhere=0
     for i in 1 2 3; do
-        objects+=("$(curl -sf -m 20 "http://127.0.0.1$i:3128/squid-internal-mgr/counters" | awk '$1 == "sibyl.objects" { print $3 }')")
+        page=$(curl -sf -m 20 "http://127.0.0.1$i:3128/squid-internal-mgr/counters")
+        objects+=("$(counter "$page" sibyl.objects)")
+        bytes+=("$(counter "$page" sibyl.bytes_stored)")
+        written=$((written + $(counter "$page" sibyl.cluster.claims_written)))
+        placed=$((placed + $(counter "$page" sibyl.cluster.stores_placed)))
+        elsewhere=$((elsewhere + $(counter "$page" sibyl.cluster.stores_elsewhere)))
     done
-    claims=$(curl -sf -m 20 "http://127.0.0.11:3128/squid-internal-mgr/cluster.json" | grep -o '"claims":[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }')
-    echo "RESULT sibyl $line origin_requests=$(origin_requests "$work/sibyl/origin.log") objects=$(joined "${objects[@]}") distinct_claimed=$claims"
-    echo "# sibyl front: $(elapsed "$work/sibyl/squid-access.log")"
-    echo "# sibyl front ICP: $(icp_time "$work/icp-before" "$work/icp-after"); round trips $(peer_rtt 127.0.0.10)"
+    echo "sibyl objects=$(IFS=,; echo "${objects[*]}") bytes=$(IFS=,; echo "${bytes[*]}")" \
+        "stores_placed=$placed stores_elsewhere=$elsewhere claims_written=$written" \
+        "claims_per_store=$(awk -v w="$written" -v s="$((placed + elsewhere))" 'BEGIN { printf "%.3f", s ? w / s : 0 }')"
     kill "$sibyl_pid"; wait "$sibyl_pid" 2>/dev/null || true
 
-    # --- Squid mesh: three memory-only Squid parents, the same front
+    # --- Squid mesh: three memory-only Squid parents, the same front, started just now
     python3 "$top/docker/origin/origin.py" --bind 127.0.0.20 --port 8080 > /dev/null 2> "$work/mesh-origin.log" &
     pids+=($!)
     for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.20/8080) 2>/dev/null && break; sleep 0.1; done
@@ -239,8 +217,11 @@ exec > >(tee "$out")
     mapfile -t directives < <(front_directives 127.0.0.41 127.0.0.42 127.0.0.43)
     squid_conf "$work/front.conf" front 127.0.0.40 "${directives[@]}"
     start_squid front 127.0.0.40
+    front_pid=${pids[-1]}
     sleep 3 # the front probes its parents before it asks them by ICP
-    line=$(load 127.0.0.40 "${pids[-1]}" "127.0.0.41 127.0.0.42 127.0.0.43" "${parent_pids[@]}")
+    echo "mesh:"
+    phase cold c 127.0.0.40 "$front_pid" "$work/front-access.log" "$work/mesh-origin.log" "${parent_pids[@]}"
+    phase warm w 127.0.0.40 "$front_pid" "$work/front-access.log" "$work/mesh-origin.log" "${parent_pids[@]}"
     objects=() all_urls="$work/mesh-urls"
     : > "$all_urls"
     for i in 1 2 3; do
@@ -250,9 +231,6 @@ exec > >(tee "$out")
         objects+=("$(wc -l < "$work/parent$i-urls")")
         cat "$work/parent$i-urls" >> "$all_urls"
     done
-    distinct=$(sort -u "$all_urls" | wc -l)
-    echo "RESULT mesh $line origin_requests=$(origin_requests "$work/mesh-origin.log") objects=$(joined "${objects[@]}") distinct_stored=$distinct"
-    echo "# mesh front: $(elapsed "$work/front-access.log")"
-    echo "# mesh front ICP: $(icp_time "$work/icp-before" "$work/icp-after"); round trips $(peer_rtt 127.0.0.40)"
+    echo "mesh objects=$(IFS=,; echo "${objects[*]}") distinct_stored=$(sort -u "$all_urls" | wc -l)"
 }
 echo "written to $out"
