@@ -99,7 +99,7 @@ exec > >(tee "$out")
     echo "# bench/cluster-restart.sh   $(date -u +%Y-%m-%dT%H:%M:%SZ)   $(nproc) cores, $(uname -r)"
     echo "# $urls objects of $size bytes, Zipf($skew), $clients clients; cache.memory $memory per node;" \
         "handoff ${HANDOFF:-1}; windows of ${window}s after ${warmup}s of warm-up"
-    env "${handoff_env[@]}" SIBYL_CACHE_MEMORY="$memory" JAVA_OPTS="-Xmx256m -XX:MaxDirectMemorySize=256m" \
+    env "${handoff_env[@]}" SIBYL_CACHE_MEMORY="$memory" JAVA_OPTS="-Xmx256m -XX:MaxDirectMemorySize=256m -XX:TieredStopAtLevel=1" \
         "$top/bin/cluster-local" --dir "$work/sibyl" --squid-directive "icp_query_timeout 50" \
         > /dev/null 2> "$work/cluster-local.log" &
     pids+=($!)
@@ -118,7 +118,7 @@ exec > >(tee "$out")
         kill -TERM "$pid"
         while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
         stopped=$(date +%s.%N)
-        env "${handoff_env[@]}" SIBYL_CACHE_MEMORY="$memory" JAVA_OPTS="-Xmx256m -XX:MaxDirectMemorySize=256m" \
+        env "${handoff_env[@]}" SIBYL_CACHE_MEMORY="$memory" JAVA_OPTS="-Xmx256m -XX:MaxDirectMemorySize=256m -XX:TieredStopAtLevel=1" \
             "$top/bin/sibyl" node --config "$work/sibyl/node$i.conf" 2>> "$work/sibyl/node$i.log" &
         pids+=($!)
         wait_warm "$i"

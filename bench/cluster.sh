@@ -11,6 +11,9 @@
 #
 # ICP_QUERY_TIMEOUT is the fronts' icp_query_timeout in milliseconds: 50 as docker/squid ships
 # it; 0 is Squid's own dynamic timeout (twice the parents' mean round trip, at least 5 ms).
+# PHASES="cold warm" by default; SKIP_MESH=1 runs the Sibyl cluster only; NODE_JAVA_OPTS
+# replaces the nodes' JVM options (-Xmx256m -XX:MaxDirectMemorySize=256m -XX:TieredStopAtLevel=1,
+# C1 only, as bin/cluster-local and docker-compose.yml run nodes; without the last, C2 too).
 #
 # Reported per setup and phase:
 #   - each round's request latency at the client, p50 and p99 (ms), and failed requests;
@@ -174,7 +177,7 @@ exec > >(tee "$out")
     echo "# $urls objects of $size bytes, $rounds rounds, $clients clients; memory per parent $memory"
 
     # --- Sibyl: bin/cluster-local, nodes with cache.memory = MEMORY, started just now
-    SIBYL_CACHE_MEMORY=$memory JAVA_OPTS="${NODE_JAVA_OPTS:--Xmx256m -XX:MaxDirectMemorySize=256m}" \
+    SIBYL_CACHE_MEMORY=$memory JAVA_OPTS="${NODE_JAVA_OPTS:--Xmx256m -XX:MaxDirectMemorySize=256m -XX:TieredStopAtLevel=1}" \
         "$top/bin/cluster-local" --dir "$work/sibyl" --squid-directive "server_persistent_connections $persistent" \
         --squid-directive "icp_query_timeout $icp_timeout" \
         > /dev/null 2> "$work/cluster-local.log" &
@@ -185,11 +188,11 @@ exec > >(tee "$out")
     echo "sibyl: $(grep -h "warmed up" "$work"/sibyl/node?.log | sed 's/.*: warmed up/warmed up/' | head -3 | paste -sd ';' -)"
     node_pids=$(cat "$work"/sibyl/node?.pid)
     squid_pid=$(cat "$work/sibyl/squid-process.pid")
-    # shellcheck disable=SC2086 # one pid a word
-    phase cold c 127.0.0.10 "$squid_pid" "$work/sibyl/squid-access.log" "$work/sibyl/origin.log" $node_pids
-    # shellcheck disable=SC2086
-    phase warm w 127.0.0.10 "$squid_pid" "$work/sibyl/squid-access.log" "$work/sibyl/origin.log" $node_pids
-    objects=() bytes=() written=0 placed=0 elsewhere=0
+    for name in ${PHASES:-cold warm}; do
+        # shellcheck disable=SC2086 # one pid a word
+        phase "$name" "${name:0:1}" 127.0.0.10 "$squid_pid" "$work/sibyl/squid-access.log" "$work/sibyl/origin.log" $node_pids
+    done
+    objects=() bytes=() written=0 placed=0 elsewhere=0 overflows=0 handovers=0
     for i in 1 2 3; do
         page=$(curl -sf -m 20 "http://127.0.0.1$i:3128/squid-internal-mgr/counters")
         objects+=("$(counter "$page" sibyl.objects)")
@@ -197,11 +200,16 @@ exec > >(tee "$out")
         written=$((written + $(counter "$page" sibyl.cluster.claims_written)))
         placed=$((placed + $(counter "$page" sibyl.cluster.stores_placed)))
         elsewhere=$((elsewhere + $(counter "$page" sibyl.cluster.stores_elsewhere)))
+        overflows=$((overflows + $(counter "$page" sibyl.cluster.overflow_routes)))
+        handovers=$((handovers + $(counter "$page" sibyl.cluster.handover_routes)))
     done
     echo "sibyl objects=$(IFS=,; echo "${objects[*]}") bytes=$(IFS=,; echo "${bytes[*]}")" \
+        "balance=$(printf '%s\n' "${objects[@]}" | awk '{ v[NR] = $1; s += $1 } END { m = s / NR; for (i in v) { d = (v[i] - m) / m; if (d < 0) d = -d; if (d > w) w = d } printf "%.1f%%", w * 100 }')" \
         "stores_placed=$placed stores_elsewhere=$elsewhere claims_written=$written" \
-        "claims_per_store=$(awk -v w="$written" -v s="$((placed + elsewhere))" 'BEGIN { printf "%.3f", s ? w / s : 0 }')"
+        "claims_per_store=$(awk -v w="$written" -v s="$((placed + elsewhere))" 'BEGIN { printf "%.3f", s ? w / s : 0 }')" \
+        "overflow_routes=$overflows handover_routes=$handovers"
     kill "$sibyl_pid"; wait "$sibyl_pid" 2>/dev/null || true
+    [[ ${SKIP_MESH:-0} == 1 ]] && exit 0
 
     # --- Squid mesh: three memory-only Squid parents, the same front, started just now
     python3 "$top/docker/origin/origin.py" --bind 127.0.0.20 --port 8080 > /dev/null 2> "$work/mesh-origin.log" &
@@ -220,8 +228,9 @@ exec > >(tee "$out")
     front_pid=${pids[-1]}
     sleep 3 # the front probes its parents before it asks them by ICP
     echo "mesh:"
-    phase cold c 127.0.0.40 "$front_pid" "$work/front-access.log" "$work/mesh-origin.log" "${parent_pids[@]}"
-    phase warm w 127.0.0.40 "$front_pid" "$work/front-access.log" "$work/mesh-origin.log" "${parent_pids[@]}"
+    for name in ${PHASES:-cold warm}; do
+        phase "$name" "${name:0:1}" 127.0.0.40 "$front_pid" "$work/front-access.log" "$work/mesh-origin.log" "${parent_pids[@]}"
+    done
     objects=() all_urls="$work/mesh-urls"
     : > "$all_urls"
     for i in 1 2 3; do

@@ -31,6 +31,8 @@ final class Loads {
     private final UUID registration;
     private volatile long[] lastTold;
     private long lastToldAt;
+    /** This member's load as it last told it: what the others compare theirs with. */
+    private volatile Load ownAsTold = Load.NONE;
 
     Loads(ITopic<long[]> topic, UUID self) {
         this.topic = topic;
@@ -58,6 +60,7 @@ final class Loads {
         topic.publish(wire);
         lastTold = wire;
         lastToldAt = nowMillis;
+        ownAsTold = load;
     }
 
     /** Whether {@code member} has told its load yet. */
@@ -68,6 +71,15 @@ final class Loads {
     /** Tells this member's load at the next {@link #tell}, changed or not (a member joined). */
     void tellAgain() {
         lastTold = null;
+    }
+
+    /**
+     * This member's load as it last told it. The bound compares it, not the exact load, with the
+     * others' as they last told theirs: all as old, so that a member does not find itself over
+     * the mean only because its own count is fresher than theirs.
+     */
+    Load toldOwn() {
+        return ownAsTold;
     }
 
     /** The load {@code member} last told (nothing yet: none). */

@@ -4,20 +4,13 @@ import com.hazelcast.cluster.InitialMembershipEvent;
 import com.hazelcast.cluster.InitialMembershipListener;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.map.IMap;
-import com.hazelcast.map.MapEvent;
-import com.hazelcast.map.listener.EntryAddedListener;
-import com.hazelcast.map.listener.EntryEvictedListener;
-import com.hazelcast.map.listener.EntryExpiredListener;
-import com.hazelcast.map.listener.EntryRemovedListener;
-import com.hazelcast.map.listener.EntryUpdatedListener;
-import com.hazelcast.map.listener.MapClearedListener;
-import com.hazelcast.query.Predicates;
+import com.hazelcast.partition.MigrationListener;
+import com.hazelcast.partition.MigrationState;
+import com.hazelcast.partition.ReplicaMigrationEvent;
 import com.hazelcast.topic.ITopic;
-import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -97,7 +90,6 @@ public final class Ownership implements AutoCloseable {
     static final long SWEEP_SECONDS = 30;
 
     private final HazelcastInstance hazelcast;
-    private final IMap<String, long[]> claims;
     private final UUID self;
     private final Holdings holdings;
     private final long handoverMillis;
@@ -105,8 +97,7 @@ public final class Ownership implements AutoCloseable {
     private final ClaimWriter writer;
     private final Loads loads;
     private final BoundedLoads bound;
-    /** The claims kept by this member: those of the partitions it owns. */
-    private final ConcurrentHashMap<String, Claim> kept = new ConcurrentHashMap<>();
+    private final KeptClaims kept;
     /** The URLs this member has claimed (held, and not placed on it). */
     private final Set<String> exceptions = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -114,10 +105,10 @@ public final class Ownership implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
-    private final UUID entryRegistration;
     private final ITopic<long[]> handovers;
     private final UUID handoverRegistration;
     private final UUID membershipRegistration;
+    private final UUID migrationRegistration;
     private volatile Set<UUID> live = Set.of();
     private volatile UUID[] liveOrder = new UUID[0];
     private volatile boolean draining;
@@ -129,7 +120,6 @@ public final class Ownership implements AutoCloseable {
     Ownership(HazelcastInstance hazelcast, IMap<String, long[]> claims, ITopic<long[]> loadTopic,
             ITopic<long[]> handovers, Holdings holdings, double balanceFactor, java.time.Duration handover) {
         this.hazelcast = hazelcast;
-        this.claims = claims;
         this.self = hazelcast.getCluster().getLocalMember().getUuid();
         this.holdings = holdings;
         this.handoverMillis = handover.toMillis();
@@ -137,7 +127,7 @@ public final class Ownership implements AutoCloseable {
         this.writer = new ClaimWriter(claims, self);
         this.loads = new Loads(loadTopic, self);
         this.bound = new BoundedLoads(balanceFactor);
-        this.entryRegistration = claims.addLocalEntryListener(new Mirror(), Predicates.alwaysTrue(), true);
+        this.kept = new KeptClaims(claims, table, self);
         this.handovers = handovers;
         this.handoverRegistration = handovers.addMessageListener(message -> {
             long[] wire = message.getMessageObject();
@@ -158,7 +148,7 @@ public final class Ownership implements AutoCloseable {
             public void memberAdded(MembershipEvent event) {
                 members(event.getMembers());
                 loads.tellAgain();
-                scheduler.execute(Ownership.this::tellLoad);
+                soon(Ownership.this::tellLoad);
                 log.info("member joined: {}; {} members", MemberInfo.of(event.getMember()), event.getMembers().size());
             }
 
@@ -167,12 +157,39 @@ public final class Ownership implements AutoCloseable {
                 members(event.getMembers());
                 log.info("member left: {}; its URLs fall to the others; {} members", MemberInfo.of(event.getMember()),
                         event.getMembers().size());
-                scheduler.execute(Ownership.this::sweepQuietly);
+                soon(Ownership.this::sweepQuietly);
             }
         });
-        reconcile(null);
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+        // A partition that moved is seen at once, not at the next look: until its claims are
+        // read, its new owner would answer for URLs another member holds.
+        this.migrationRegistration = hazelcast.getPartitionService().addMigrationListener(new MigrationListener() {
+            @Override
+            public void migrationStarted(MigrationState state) {}
+
+            @Override
+            public void migrationFinished(MigrationState state) {
+                soon(Ownership.this::refreshQuietly);
+            }
+
+            @Override
+            public void replicaMigrationCompleted(ReplicaMigrationEvent event) {
+                soon(Ownership.this::refreshQuietly);
+            }
+
+            @Override
+            public void replicaMigrationFailed(ReplicaMigrationEvent event) {}
+        });
         scheduler.scheduleWithFixedDelay(this::sweepQuietly, SWEEP_SECONDS, SWEEP_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Runs {@code work} on the ownership's thread, unless it has stopped. */
+    private void soon(Runnable work) {
+        try {
+            scheduler.execute(work);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed
+        }
     }
 
     private void members(java.util.Collection<Member> members) {
@@ -337,7 +354,7 @@ public final class Ownership implements AutoCloseable {
      */
     public void drain() {
         draining = true;
-        scheduler.execute(this::tellLoad);
+        soon(this::tellLoad);
     }
 
     /** Gives up every claim of this member, and waits (up to 30 s) until that is written: a leaving node. */
@@ -380,13 +397,14 @@ public final class Ownership implements AutoCloseable {
     Map<UUID, Loads.Load> loads() {
         Map<UUID, Loads.Load> all = new HashMap<>();
         for (UUID member : liveOrder) {
-            all.put(member, loadOf(member));
+            all.put(member, member.equals(self) ? ownLoad() : loads.of(member));
         }
         return all;
     }
 
+    /** {@code member}'s load as last told (this member's too: see {@link Loads#toldOwn}). */
     private Loads.Load loadOf(UUID member) {
-        return member.equals(self) ? ownLoad() : loads.of(member);
+        return member.equals(self) ? loads.toldOwn() : loads.of(member);
     }
 
     private Loads.Load ownLoad() {
@@ -418,7 +436,7 @@ public final class Ownership implements AutoCloseable {
             return;
         }
         if (!changes.gained().isEmpty()) {
-            reconcile(changes.gained());
+            kept.reconcile(changes.gained());
         }
         int[] counts = new int[2];
         holdings.forEachHeld((key, freshUntil) -> {
@@ -436,7 +454,7 @@ public final class Ownership implements AutoCloseable {
             }
         });
         // Claims of a partition lost are no longer this member's to keep.
-        kept.keySet().removeIf(key -> changes.lost().get(table.partitionOf(key)));
+        kept.forget(changes.lost());
         if (!changes.lost().isEmpty()) {
             // Once those claims are written, the new owners need not send their misses here.
             long[] released = new long[2 + changes.lost().cardinality()];
@@ -468,99 +486,13 @@ public final class Ownership implements AutoCloseable {
         }
     }
 
-    /**
-     * Reads into {@link #kept} the claims this member keeps (of {@code partitions}, or of all it
-     * owns when null), and forgets those of partitions it no longer owns.
-     */
-    private void reconcile(BitSet partitions) {
-        Set<String> local = new HashSet<>();
-        for (String key : claims.localKeySet()) {
-            if (partitions == null || partitions.get(table.partitionOf(key))) {
-                local.add(key);
-            }
-        }
-        claims.getAll(local).forEach((key, value) -> {
-            Claim claim = Claim.fromWire(value);
-            if (claim != null) {
-                kept.put(key, claim);
-            }
-        });
-        if (partitions == null) {
-            kept.keySet().removeIf(key -> !self.equals(table.owner(table.partitionOf(key))));
-        }
-    }
-
-    /** Removes from this member's partitions the claims that expired or whose holder left. */
-    private void sweep() {
-        long now = System.currentTimeMillis();
-        Set<UUID> members = live;
-        Set<String> dead = new HashSet<>();
-        kept.forEach((key, claim) -> {
-            if (claim.expiresAtMillis() <= now || !members.contains(claim.holder())) {
-                dead.add(key);
-            }
-        });
-        if (!dead.isEmpty()) {
-            try {
-                claims.submitToKeys(dead, new ClaimProcessors.RemoveIfVoid(new HashSet<>(members), now))
-                        .toCompletableFuture().get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                log.debug("removing void claims: {}", e.toString());
-            }
-            log.debug("removed {} claims expired or of members gone", dead.size());
-        }
-        reconcile(null);
-    }
-
     private void sweepQuietly() {
         try {
-            sweep();
+            kept.sweep(live);
         } catch (HazelcastInstanceNotActiveException e) {
             // stopping
         } catch (RuntimeException e) {
             log.debug("sweeping claims: {}", e.toString());
-        }
-    }
-
-    /** Keeps {@link #kept} current from the claims map's events for the partitions this member owns. */
-    private final class Mirror implements EntryAddedListener<String, long[]>, EntryUpdatedListener<String, long[]>,
-            EntryRemovedListener<String, long[]>, EntryExpiredListener<String, long[]>,
-            EntryEvictedListener<String, long[]>, MapClearedListener {
-        @Override
-        public void entryAdded(EntryEvent<String, long[]> event) {
-            put(event);
-        }
-
-        @Override
-        public void entryUpdated(EntryEvent<String, long[]> event) {
-            put(event);
-        }
-
-        private void put(EntryEvent<String, long[]> event) {
-            Claim claim = Claim.fromWire(event.getValue());
-            if (claim != null) {
-                kept.put(event.getKey(), claim);
-            }
-        }
-
-        @Override
-        public void entryRemoved(EntryEvent<String, long[]> event) {
-            kept.remove(event.getKey());
-        }
-
-        @Override
-        public void entryExpired(EntryEvent<String, long[]> event) {
-            kept.remove(event.getKey());
-        }
-
-        @Override
-        public void entryEvicted(EntryEvent<String, long[]> event) {
-            kept.remove(event.getKey());
-        }
-
-        @Override
-        public void mapCleared(MapEvent event) {
-            kept.clear();
         }
     }
 
@@ -570,10 +502,11 @@ public final class Ownership implements AutoCloseable {
         scheduler.shutdownNow();
         try {
             hazelcast.getCluster().removeMembershipListener(membershipRegistration);
-            claims.removeEntryListener(entryRegistration);
+            hazelcast.getPartitionService().removeMigrationListener(migrationRegistration);
         } catch (HazelcastInstanceNotActiveException e) {
             // already stopped
         }
+        kept.close();
         loads.close();
         try {
             handovers.removeMessageListener(handoverRegistration);

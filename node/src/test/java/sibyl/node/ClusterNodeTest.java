@@ -132,6 +132,7 @@ class ClusterNodeTest {
                 "node-silent", new InetSocketAddress("127.0.0.1", SquidProcess.freeTcpPort()));
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> a.clusterMembers() == 3 && b.clusterMembers() == 3);
+            assertTrue(silent.awaitPartitions(Duration.ofSeconds(30)), "partitions settled on the three members");
             String base = "http://127.0.0.1:" + origin.getAddress().getPort();
             String ofB = null;
             String ofSilent = null;

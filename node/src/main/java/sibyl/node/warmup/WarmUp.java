@@ -1,10 +1,8 @@
 package sibyl.node.warmup;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -39,9 +37,12 @@ import sibyl.node.cache.CacheKey;
  */
 public final class WarmUp {
     private static final Logger log = LoggerFactory.getLogger(WarmUp.class);
-    private static final String PATH = "/sibyl-warm-up/";
-    /** Objects the warm-up origin serves, of sizes from 1 KiB to 64 KiB. */
-    private static final int OBJECTS = 8;
+    /** Objects requested again and again, of sizes from 1 KiB to 64 KiB: hits. */
+    private static final int OBJECTS = 64;
+    /** One request in this many is for a URL not asked before: a miss. */
+    private static final int MISS_EVERY = 8;
+    /** Requests on one connection before it is closed and another opened. */
+    private static final int PER_CONNECTION = 4;
 
     /** What a warm-up did. */
     public record Result(Duration took, long httpHits, long icpAnswers, String shortfall) {}
@@ -75,27 +76,28 @@ public final class WarmUp {
         List<String> shortfalls = new ArrayList<>();
         long hits = 0;
         long answers = 0;
-        HttpServer origin = null;
+        WarmUpOrigin origin = null;
         List<String> urls = new ArrayList<>();
         try {
-            origin = origin();
+            origin = new WarmUpOrigin();
+            String base = "http://127.0.0.1:" + origin.port() + WarmUpOrigin.PATH;
             for (int i = 0; i < OBJECTS; i++) {
-                urls.add("http://127.0.0.1:" + origin.getAddress().getPort() + PATH + i);
+                urls.add(base + (i % 7) + "/" + i);
             }
             if (settings.httpRequests() > 0) {
-                hits = serveHits(http, urls, settings.httpRequests());
+                hits = serve(http, base, urls, settings.httpRequests());
                 if (hits < settings.httpRequests()) {
                     shortfalls.add("HTTP: " + hits + " of " + settings.httpRequests() + " requests answered 200");
                 }
             }
             if (settings.icpQueries() > 0) {
-                answers = answerQueries(urls, settings.icpQueries());
+                answers = answerQueries(urls.subList(0, OBJECTS), settings.icpQueries());
             }
         } catch (IOException | RuntimeException e) {
             shortfalls.add(e.toString());
         } finally {
             if (origin != null) {
-                origin.stop(0);
+                origin.close();
             }
             for (String url : urls) {
                 index.invalidate(CacheKey.of(url));
@@ -105,51 +107,52 @@ public final class WarmUp {
         return new Result(took, hits, answers, String.join("; ", shortfalls));
     }
 
-    /** An origin on loopback whose objects every cache may keep for a minute. */
-    private static HttpServer origin() throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-        server.createContext(PATH, exchange -> {
-            String path = exchange.getRequestURI().getPath();
-            int n;
-            try {
-                n = Integer.parseInt(path.substring(PATH.length()));
-            } catch (NumberFormatException e) {
-                n = 0;
-            }
-            byte[] body = new byte[1024 << Math.min(6, Math.max(0, n))];
-            exchange.getResponseHeaders().set("Cache-Control", "max-age=60");
-            exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        server.start();
-        return server;
-    }
-
-    /** Requests {@code urls} round and round on one kept-alive connection; the 200s answered. */
-    private static long serveHits(InetSocketAddress proxy, List<String> urls, int requests) throws IOException {
+    /**
+     * Requests {@code urls} round and round, as Squid's parent connections do: a new
+     * connection every {@value #PER_CONNECTION} requests, and one request in
+     * {@value #MISS_EVERY} for a URL not asked before (a miss: fetched, stored, later evicted or
+     * forgotten), each added to {@code urls}. Returns the 200s answered.
+     */
+    private static long serve(InetSocketAddress proxy, String base, List<String> urls, int requests) throws IOException {
         InetSocketAddress target = proxy.getAddress().isAnyLocalAddress()
                 ? new InetSocketAddress(InetAddress.getLoopbackAddress(), proxy.getPort()) : proxy;
+        String host = base.substring("http://".length(), base.indexOf('/', "http://".length()));
         long ok = 0;
-        try (Socket socket = new Socket()) {
-            socket.connect(target, 5_000);
-            socket.setSoTimeout(10_000);
-            socket.setTcpNoDelay(true);
-            OutputStream out = socket.getOutputStream();
-            InputStream in = new BufferedInputStream(socket.getInputStream(), 65_536);
+        Socket socket = null;
+        InputStream in = null;
+        try {
             for (int i = 0; i < requests; i++) {
-                String url = urls.get(i % urls.size());
-                String host = url.substring("http://".length(), url.indexOf('/', "http://".length()));
-                out.write(("GET " + url + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
+                if (socket == null) {
+                    socket = new Socket();
+                    socket.connect(target, 5_000);
+                    socket.setSoTimeout(10_000);
+                    socket.setTcpNoDelay(true);
+                    in = new BufferedInputStream(socket.getInputStream(), 65_536);
+                }
+                String url;
+                if (i % MISS_EVERY == MISS_EVERY - 1) {
+                    url = base + (i % 7) + "/miss-" + i;
+                    urls.add(url);
+                } else {
+                    url = urls.get(i % OBJECTS);
+                }
+                boolean last = i % PER_CONNECTION == PER_CONNECTION - 1;
+                socket.getOutputStream().write(("GET " + url + " HTTP/1.1\r\nHost: " + host + "\r\n"
+                        + (last ? "Connection: close\r\n" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 int status = readResponse(in);
                 if (status == 200) {
                     ok++;
-                } else if (i >= urls.size()) {
+                } else if (i >= OBJECTS) {
                     break; // refused (an ACL) or failing: no point in going on
                 }
+                if (last) {
+                    socket.close();
+                    socket = null;
+                }
+            }
+        } finally {
+            if (socket != null) {
+                socket.close();
             }
         }
         return ok;
