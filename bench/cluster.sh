@@ -185,6 +185,7 @@ exec > >(tee "$out")
     sibyl_pid=$!
     for _ in $(seq 1200); do [[ -f $work/sibyl/ready ]] && break; sleep 0.1; done
     [[ -f $work/sibyl/ready ]] || { echo "cluster.sh: bin/cluster-local did not start; see $work" >&2; exit 1; }
+    sleep 3 # as for the mesh below: the front (started last) probes its parents before it asks them by ICP
     echo "sibyl: $(grep -h "warmed up" "$work"/sibyl/node?.log | sed 's/.*: warmed up/warmed up/' | head -3 | paste -sd ';' -)"
     node_pids=$(cat "$work"/sibyl/node?.pid)
     squid_pid=$(cat "$work/sibyl/squid-process.pid")
