@@ -305,6 +305,10 @@ class SettingsLoaderTest {
         assertEquals(List.of(), cluster.members());
         assertEquals(ClusterSettings.Mode.PARENT, cluster.mode());
         assertEquals(java.time.Duration.ofSeconds(10), cluster.drainTimeout());
+        assertEquals(ClusterSettings.DEFAULT_BALANCE_FACTOR, cluster.balanceFactor());
+        assertEquals(ClusterSettings.DEFAULT_HANDOVER, cluster.handover());
+        assertEquals(ClusterSettings.Handoff.DEFAULT, cluster.handoff());
+        assertEquals(new WarmUpSettings(20_000, 5_000), SettingsLoader.defaults().warmUp());
     }
 
     @Test
@@ -327,6 +331,12 @@ class SettingsLoaderTest {
         assertMessage("cluster.members[1] = \"node2\"", "HOST:PORT", "cluster.members = [\"node1:5701\", \"node2\"]\n");
         assertMessage("cluster.name = \" \"", "must not be empty", "cluster.name = \" \"\n");
         assertMessage("cluster.drain-timeout = 0", "must be positive", "cluster.drain-timeout = 0\n");
+        assertMessage("cluster.balance-factor = 0.9", "at least 1.0", "cluster.balance-factor = 0.9\n");
+        assertMessage("cluster.balance-factor = \"even\"", "expected a number", "cluster.balance-factor = even\n");
+        assertMessage("cluster.handover = 0", "must be positive", "cluster.handover = 0\n");
+        assertMessage("cluster.handoff.max-bytes = \"-1m\"", "must not be negative", "cluster.handoff.max-bytes = -1m\n");
+        assertMessage("cluster.handoff.timeout = \"-1s\"", "must not be negative", "cluster.handoff.timeout = -1s\n");
+        assertMessage("warm-up.icp-queries = -1", "must not be negative", "warm-up.icp-queries = -1\n");
     }
 
     private void assertMessage(String start, String why, String content) throws IOException {
