@@ -268,6 +268,16 @@ public final class CacheIndex implements AutoCloseable {
         return hottest;
     }
 
+    /** URLs the policy ranks: held, parked ones (evicted, kept only until their pin runs out) aside. */
+    public long rankedSize() {
+        return slots.size();
+    }
+
+    /** Bytes the ranked URLs cost, parked ones aside, as of the last maintenance. */
+    public long rankedWeight() {
+        return rankedWeight;
+    }
+
     /** URLs held, parked ones included. */
     public long size() {
         return slots.size() + parked.size();

@@ -49,16 +49,20 @@ public final class IndexClaims implements CacheIndex.Listener, Holdings {
         }
     }
 
+    /**
+     * URLs the index ranks: a parked URL (evicted, kept until the HIT it was promised for is
+     * served) is leaving, and counting it would make the node that promised most look loaded.
+     */
     @Override
     public long objects() {
         CacheIndex current = index;
-        return current == null ? 0 : current.size();
+        return current == null ? 0 : current.rankedSize();
     }
 
     @Override
     public long bytes() {
         CacheIndex current = index;
-        return current == null ? 0 : current.weight();
+        return current == null ? 0 : current.rankedWeight();
     }
 
     @Override
