@@ -21,9 +21,11 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.DefaultAddressResolverGroup;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -142,6 +144,8 @@ public final class OriginClient implements AutoCloseable {
         private long contentSeen;
         /** Where the body goes once the head's read is decoded, if {@link #spliceBodyTo} said yes. */
         private AbstractEpollStreamChannel spliceTarget;
+        /** Closes the origin connection if the client goes mid-splice; removed once the exchange ends. */
+        private GenericFutureListener<Future<? super Void>> clientClosed;
         private long spliceLeft = -1;
         private boolean splicedSinceIdle;
 
@@ -200,11 +204,14 @@ public final class OriginClient implements AutoCloseable {
             spliceTarget = target;
             // Netty closes the client's splice pipe with the client: the origin must not splice
             // into it after that, so the origin connection goes with it, at once, on this loop.
-            client.closeFuture().addListener(closed -> {
+            // Removed when the exchange ends: a kept-alive client would otherwise hold every
+            // exchange it ever spliced, until it closes (Squid's parent connections may never).
+            clientClosed = closed -> {
                 if (!done) {
                     channel.close();
                 }
-            });
+            };
+            client.closeFuture().addListener(clientClosed);
             return true;
         }
 
@@ -282,6 +289,10 @@ public final class OriginClient implements AutoCloseable {
 
         /** Gives the connection back: for reuse, or closed. Exactly once per acquired channel. */
         private void finish(boolean reusable) {
+            if (clientClosed != null) {
+                spliceTarget.closeFuture().removeListener(clientClosed);
+                clientClosed = null;
+            }
             Channel current = channel;
             current.pipeline().get(ExchangeHandler.class).exchange = null;
             if (!reusable) {

@@ -128,6 +128,40 @@ class SplicedPathsTest {
     }
 
     @Test
+    void aKeptAliveClientHoldsNoExchangeOnceItsSplicedResponseHasEnded() throws Exception {
+        byte[] body = random(MIB + 1);
+        origin.on("/no-store/kept-alive", ScriptedOrigin.bytes(body, "Cache-Control", "no-store"));
+        long spliced = counter("sibyl.spliced_responses");
+        try (HttpConnection connection = node.connect()) {
+            for (int i = 0; i < 200; i++) {
+                HttpConnection.Response response = connection.send("GET " + origin.url("/no-store/kept-alive")
+                        + " HTTP/1.1\nHost: 127.0.0.1\n\n");
+                assertEquals(200, response.status());
+                assertArrayEquals(body, response.body());
+            }
+            assertEquals(spliced + 200, counter("sibyl.spliced_responses"), "every one spliced");
+            // Before, each spliced response left a listener on the client's close future, holding
+            // its exchange (and fetch, request, origin channel) until the client closed.
+            long exchanges = liveInstances("sibyl.node.origin.OriginClient$Exchange");
+            assertTrue(exchanges < 20, exchanges + " exchanges alive on a connection still open after 200 responses");
+        }
+    }
+
+    /** Objects of {@code className} alive after a full GC, from the JVM's class histogram. */
+    private static long liveInstances(String className) throws Exception {
+        String histogram = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(
+                new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {new String[0]}, new String[] {String[].class.getName()});
+        for (String line : histogram.split("\n")) {
+            String[] words = line.strip().split("\\s+");
+            if (words.length >= 4 && words[3].equals(className)) {
+                return Long.parseLong(words[1]);
+            }
+        }
+        return 0;
+    }
+
+    @Test
     void aBodyLargerThanTheCacheTakesIsSplicedThrough() throws Exception {
         byte[] body = random(LARGEST_STORED + 1);
         origin.on("/large", ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
