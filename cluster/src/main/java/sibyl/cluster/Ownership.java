@@ -214,8 +214,7 @@ public final class Ownership implements AutoCloseable {
      * to ask first. Local reads only; allocates nothing.
      */
     public Answer answer(String key) {
-        int partition = table.partitionOf(key);
-        UUID owner = placedOn(key, partition);
+        UUID owner = placedOn(key, table.owner(table.partitionOf(key)));
         if (owner == null) {
             return Answer.UNKNOWN;
         }
@@ -244,7 +243,9 @@ public final class Ownership implements AutoCloseable {
      */
     public UUID route(String key, Set<UUID> via) {
         int partition = table.partitionOf(key);
-        UUID owner = placedOn(key, partition);
+        // The table read once: two reads could straddle a migration and disagree.
+        UUID partitionOwner = table.owner(partition);
+        UUID owner = placedOn(key, partitionOwner);
         if (owner == null) {
             return null;
         }
@@ -254,7 +255,6 @@ public final class Ownership implements AutoCloseable {
         if (via.size() >= 2) {
             return null;
         }
-        UUID partitionOwner = table.owner(partition);
         if (!self.equals(partitionOwner) && live.contains(partitionOwner) && !via.contains(partitionOwner)) {
             // Standing in for a draining owner, which still serves what it holds (and keeps its
             // partitions' claims) until it has left.
@@ -267,8 +267,9 @@ public final class Ownership implements AutoCloseable {
             return claim.holder();
         }
         UUID previous = table.handedOverBy(partition, now);
+        Loads.Load previousLoad = previous == null ? null : loads.of(previous);
         if (previous != null && !previous.equals(self) && live.contains(previous) && !via.contains(previous)
-                && !loads.of(previous).draining() && (loads.of(previous).objects() > 0 || !loads.knows(previous))) {
+                && !previousLoad.draining() && (previousLoad.objects() > 0 || !loads.knows(previous))) {
             handoverRoutes.increment();
             return previous;
         }
@@ -291,7 +292,7 @@ public final class Ownership implements AutoCloseable {
 
     /** The member a new URL is stored by, as this member sees the partition table and the loads. */
     UUID placement(String key) {
-        UUID owner = placedOn(key, table.partitionOf(key));
+        UUID owner = placedOn(key, table.owner(table.partitionOf(key)));
         return owner == null ? null : placement(key, owner);
     }
 
@@ -310,8 +311,7 @@ public final class Ownership implements AutoCloseable {
     }
 
     /** The partition owner, or, while that member is draining, the member that stands in for it. */
-    private UUID placedOn(String key, int partition) {
-        UUID owner = table.owner(partition);
+    private UUID placedOn(String key, UUID owner) {
         if (owner == null || !(owner.equals(self) ? draining : loads.of(owner).draining())) {
             return owner;
         }

@@ -179,16 +179,11 @@ public final class WarmUp {
     }
 
     private static String line(InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c < 0) {
-                throw new IOException("the proxy closed the connection");
-            }
-            if (c != '\r') {
-                line.append((char) c);
-            }
+        String line = WarmUpOrigin.line(in);
+        if (line == null) {
+            throw new IOException("the proxy closed the connection");
         }
-        return line.toString();
+        return line;
     }
 
     /** Answers {@code queries} ICP queries on a loopback port of its own; the replies received. */

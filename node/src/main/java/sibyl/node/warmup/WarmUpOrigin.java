@@ -96,8 +96,8 @@ final class WarmUpOrigin implements AutoCloseable {
         return response;
     }
 
-    /** A line without its CRLF, or null at the end of the stream. */
-    private static String line(InputStream in) throws IOException {
+    /** A line without its CRLF (or LF), or null at the end of the stream. */
+    static String line(InputStream in) throws IOException {
         StringBuilder line = new StringBuilder();
         for (int c = in.read(); c != '\n'; c = in.read()) {
             if (c < 0) {
