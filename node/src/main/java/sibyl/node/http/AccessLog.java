@@ -6,6 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,22 +23,33 @@ import org.slf4j.LoggerFactory;
  * 1763823600.123      2 127.0.0.1 TCP_MEM_HIT/200 1389 GET http://example.com/a - HIER_NONE/- text/html
  * </pre>
  *
- * <p>Lines are buffered and written out by {@link #flush}, which the node calls every second,
- * and on close: an event loop never waits on the disk.
+ * <p>An event loop only formats a line and queues it; a thread of the log's own writes the
+ * queue out and flushes whenever it is empty, so no event loop waits on the disk, or on a lock
+ * held while the disk is written. The queue holds {@value #QUEUE_LINES} lines: if the disk falls
+ * that far behind, further lines are dropped and counted ({@link #dropped}), and the node log
+ * says so, rather than the node's memory growing without bound.
  */
 public final class AccessLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
+    static final int QUEUE_LINES = 65_536;
+    private static final String CLOSING = new String("closing"); // compared by identity
 
     /** Writes nothing. */
     public static final AccessLog NONE = new AccessLog(null, null);
 
     private final Path path;
     private final BufferedWriter writer;
+    private final BlockingQueue<String> queue;
+    private final Thread thread;
+    private final LongAdder dropped = new LongAdder();
+    private volatile boolean droppedReported;
     private boolean failed;
 
     private AccessLog(Path path, BufferedWriter writer) {
         this.path = path;
         this.writer = writer;
+        this.queue = writer == null ? null : new ArrayBlockingQueue<>(QUEUE_LINES);
+        this.thread = writer == null ? null : new Thread(this::writeOut, "sibyl-access-log");
     }
 
     /** Appends to {@code path}, creating it (and its directory) if needed. */
@@ -42,8 +58,11 @@ public final class AccessLog implements AutoCloseable {
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        return new AccessLog(path, Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND, StandardOpenOption.WRITE));
+        AccessLog accessLog = new AccessLog(path, Files.newBufferedWriter(path, StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE));
+        accessLog.thread.setDaemon(true);
+        accessLog.thread.start();
+        return accessLog;
     }
 
     void record(Transaction transaction) {
@@ -65,13 +84,63 @@ public final class AccessLog implements AutoCloseable {
                 .append(transaction.url).append(" - ")
                 .append(transaction.hierarchy).append(' ')
                 .append(transaction.contentType).append('\n');
-        synchronized (this) {
+        if (!queue.offer(line.toString())) {
+            dropped.increment();
+            if (!droppedReported) {
+                droppedReported = true;
+                log.warn("access log {}: the disk is {} lines behind; lines are dropped (and counted) until it catches up",
+                        path, QUEUE_LINES);
+            }
+        }
+    }
+
+    /** Lines dropped because the queue was full. */
+    public long dropped() {
+        return dropped.sum();
+    }
+
+    /** The log's own thread: writes what is queued, and flushes whenever nothing is. */
+    private void writeOut() {
+        List<String> batch = new ArrayList<>(1024);
+        while (true) {
+            String first;
+            try {
+                first = queue.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            batch.add(first);
+            queue.drainTo(batch, 1023);
+            boolean closing = write(batch);
+            batch.clear();
+            if (closing) {
+                return;
+            }
+            if (queue.isEmpty()) {
+                flush();
+            }
+        }
+    }
+
+    /** Writes {@code lines}; returns whether the close marker was among them. */
+    private synchronized boolean write(List<String> lines) {
+        boolean closing = false;
+        for (String line : lines) {
+            if (line == CLOSING) {
+                closing = true;
+                continue;
+            }
             try {
                 writer.append(line);
             } catch (IOException e) {
                 reportOnce(e);
             }
         }
+        if (droppedReported && queue.isEmpty()) {
+            droppedReported = false;
+            log.warn("access log {}: caught up; {} lines dropped so far", path, dropped.sum());
+        }
+        return closing;
     }
 
     /** Appends {@code value} right-aligned in {@code width} characters, as {@code %03d} or {@code %6d} would. */
@@ -83,11 +152,15 @@ public final class AccessLog implements AutoCloseable {
         return line.append(digits);
     }
 
-    /** Writes buffered lines out. */
+    /** Writes out every line recorded so far (by the caller's thread, if the log's is behind). */
     public synchronized void flush() {
         if (writer == null) {
             return;
         }
+        List<String> rest = new ArrayList<>();
+        queue.drainTo(rest);
+        rest.remove(CLOSING);
+        write(rest);
         try {
             writer.flush();
         } catch (IOException e) {
@@ -102,11 +175,26 @@ public final class AccessLog implements AutoCloseable {
         }
     }
 
+    /** Writes out what is queued and closes the file. */
     @Override
-    public synchronized void close() {
+    public void close() {
         if (writer == null) {
             return;
         }
+        try {
+            queue.put(CLOSING);
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        thread.interrupt();
+        synchronized (this) {
+            flush();
+            closeFile();
+        }
+    }
+
+    private void closeFile() {
         try {
             writer.close();
         } catch (IOException e) {
