@@ -17,6 +17,7 @@ import sibyl.icp.policy.builtin.Cidr;
  * @param dropRules the {@code drop} rule file, if any
  * @param nocacheRules the {@code nocache} rule file, if any
  * @param accessLog where the access log goes, if anywhere
+ * @param limits what clients may hold of the node
  */
 public record HttpSettings(
         List<InetSocketAddress> listen,
@@ -29,10 +30,7 @@ public record HttpSettings(
         Optional<Path> nocacheRules,
         Duration rulesReloadInterval,
         Optional<Path> accessLog,
-        int maxRequestLine,
-        int maxHeaderSize,
-        int maxRequestBody,
-        Duration idleTimeout) {
+        HttpLimits limits) {
 
     public HttpSettings {
         listen = List.copyOf(listen);
@@ -43,6 +41,6 @@ public record HttpSettings(
         Objects.requireNonNull(nocacheRules, "nocacheRules");
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(rulesReloadInterval, "rulesReloadInterval");
-        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(limits, "limits");
     }
 }

@@ -98,10 +98,7 @@ public final class SettingsLoader {
                         optionalPath(config, "http.nocache-rules"),
                         positiveDuration(config, "http.rules-reload-interval"),
                         optionalPath(config, "http.access-log"),
-                        (int) bytes(config, "http.max-request-line", 256, Integer.MAX_VALUE),
-                        (int) bytes(config, "http.max-header-size", 1024, Integer.MAX_VALUE),
-                        (int) bytes(config, "http.max-request-body", 0, Integer.MAX_VALUE),
-                        positiveDuration(config, "http.idle-timeout")),
+                        httpLimits(config)),
                 new CacheSettings(
                         bytes(config, "cache.memory", 1 << 20, Long.MAX_VALUE),
                         bytes(config, "cache.max-object-size", 0, Integer.MAX_VALUE),
@@ -115,6 +112,26 @@ public final class SettingsLoader {
                 cluster(config),
                 new WarmUpSettings(nonNegativeInt(config, "warm-up.icp-queries"),
                         nonNegativeInt(config, "warm-up.http-requests")));
+    }
+
+    private static HttpLimits httpLimits(Config config) {
+        int maxRequestBody = (int) bytes(config, "http.max-request-body", 0, Integer.MAX_VALUE);
+        long bodiesInFlight = bytes(config, "http.request-bodies-in-flight", 0, Long.MAX_VALUE);
+        if (maxRequestBody > bodiesInFlight) {
+            throw bad("http.max-request-body", config.getValue("http.max-request-body"),
+                    "exceeds http.request-bodies-in-flight (" + bodiesInFlight + " bytes): such a body could never be read");
+        }
+        return new HttpLimits(
+                positiveInt(config, "http.max-connections"),
+                positiveInt(config, "http.max-connections-per-client"),
+                positiveInt(config, "http.max-pipelined"),
+                (int) bytes(config, "http.max-request-line", 256, Integer.MAX_VALUE),
+                (int) bytes(config, "http.max-header-size", 1024, Integer.MAX_VALUE),
+                maxRequestBody,
+                bodiesInFlight,
+                positiveDuration(config, "http.header-timeout"),
+                bytes(config, "http.min-body-rate", 0, Long.MAX_VALUE),
+                positiveDuration(config, "http.idle-timeout"));
     }
 
     private static ClusterSettings cluster(Config config) {

@@ -218,8 +218,8 @@ class SettingsLoaderTest {
         assertEquals(Map.of(), settings.http().accelerate());
         assertEquals(java.util.Optional.empty(), settings.http().accessLog());
         assertEquals(java.util.Optional.empty(), settings.http().dropRules());
-        assertEquals(8192, settings.http().maxRequestLine());
-        assertEquals(64 << 10, settings.http().maxHeaderSize());
+        assertEquals(8192, settings.http().limits().maxRequestLine());
+        assertEquals(64 << 10, settings.http().limits().maxHeaderSize());
         assertEquals(256L << 20, settings.cache().memoryBytes());
         assertEquals(32L << 20, settings.cache().maxObjectBytes());
         assertEquals(java.time.Duration.ofSeconds(5), settings.origin().connectTimeout());

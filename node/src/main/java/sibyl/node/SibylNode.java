@@ -21,6 +21,7 @@ import sibyl.cluster.Stage;
 import sibyl.cluster.policy.OwnerPolicy;
 import sibyl.config.CacheSettings;
 import sibyl.config.ClusterSettings;
+import sibyl.config.HttpLimits;
 import sibyl.config.HttpSettings;
 import sibyl.config.IcpSettings;
 import sibyl.config.NodeSettings;
@@ -53,8 +54,8 @@ import sibyl.node.warmup.WarmUp;
  */
 public final class SibylNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SibylNode.class);
-    /** Direct memory Netty needs besides the cached bodies: socket buffers, bodies in transit. */
-    private static final long DIRECT_MEMORY_HEADROOM = 64L << 20;
+    /** Direct memory Netty needs besides cached bodies and request bodies: socket buffers, responses in transit. */
+    private static final long DIRECT_MEMORY_HEADROOM = 32L << 20;
     /** The owner policy's name: after the access policies (10-acl), before the node's own cache policy (50-cache). */
     static final String OWNER_POLICY = "40-owner";
     /** What a HIT for a held URL promises, as the cache policy's defaults: fresh 30 s more, pinned 5 s. */
@@ -149,7 +150,7 @@ public final class SibylNode implements AutoCloseable {
         String name = settings.name().isEmpty() ? hostName() : settings.name();
         IcpSettings icpSettings = settings.icp();
         HttpSettings httpSettings = settings.http();
-        checkDirectMemory(settings.cache());
+        checkDirectMemory(settings.cache(), settings.http().limits());
         Resources resources = new Resources();
         HttpProxyServer http = null;
         try {
@@ -176,12 +177,8 @@ public final class SibylNode implements AutoCloseable {
                             + ": cannot be opened: " + e);
                 }
             }
-            AccessLog accessLog = resources.accessLog;
             CacheIndex index = resources.index;
-            resources.housekeeping.scheduleWithFixedDelay(() -> {
-                accessLog.flush();
-                index.releaseExpiredPins();
-            }, 1, 1, TimeUnit.SECONDS);
+            resources.housekeeping.scheduleWithFixedDelay(index::releaseExpiredPins, 1, 1, TimeUnit.SECONDS);
             log.info("node {}: ICP policies in order {} (then ICP_OP_MISS); known types {}", name,
                     resources.chain.names(), resources.types.names());
             Peers peers = clusterSettings.enabled() ? new PeerOwners(() -> resources.routing) : Peers.NONE;
@@ -286,15 +283,19 @@ public final class SibylNode implements AutoCloseable {
         }
     }
 
-    /** Bodies live in direct memory: a cache larger than the JVM allows would fail on the first big fill. */
-    private static void checkDirectMemory(CacheSettings cache) {
+    /**
+     * Cached bodies and request bodies live in direct memory: a cache larger than the JVM allows
+     * would fail on the first big fill.
+     */
+    private static void checkDirectMemory(CacheSettings cache, HttpLimits limits) {
         long available = PlatformDependent.maxDirectMemory();
-        long needed = cache.memoryBytes() + DIRECT_MEMORY_HEADROOM;
+        long needed = cache.memoryBytes() + limits.requestBodiesInFlight() + DIRECT_MEMORY_HEADROOM;
         if (needed > available) {
-            throw new SettingsException("cache.memory = " + cache.memoryBytes() / (1 << 20) + "m needs "
+            throw new SettingsException("cache.memory = " + cache.memoryBytes() / (1 << 20) + "m and "
+                    + "http.request-bodies-in-flight = " + limits.requestBodiesInFlight() / (1 << 20) + "m need "
                     + needed / (1 << 20) + " MiB of direct memory, but this JVM allows " + available / (1 << 20)
                     + " MiB: start it with -XX:MaxDirectMemorySize=" + (needed / (1 << 20) + 1) + "m (JAVA_OPTS for bin/sibyl),"
-                    + " or lower cache.memory");
+                    + " or lower those settings");
         }
     }
 

@@ -22,6 +22,23 @@ public final class HttpStats {
     final LongAdder peerErrors = new LongAdder();
     final LongAdder splicedBytes = new LongAdder();
     final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final ConnectionLimits connections;
+    private final BodyBudget bodies;
+
+    HttpStats(ConnectionLimits connections, BodyBudget bodies) {
+        this.connections = connections;
+        this.bodies = bodies;
+    }
+
+    /** Client connections open. */
+    public int connections() {
+        return connections.open();
+    }
+
+    /** Bytes of request bodies held. */
+    public long requestBodyBytes() {
+        return bodies.held();
+    }
 
     public long requests() {
         return requests.sum();

@@ -3,6 +3,7 @@ package sibyl.node.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -20,7 +21,8 @@ import java.util.Map;
 /**
  * One request at a time per connection, and what happens when its response ends: the handlers
  * after this one see a request only once the previous response is written (pipelined requests
- * wait here), the access log and the counters get the transaction, and the connection is closed
+ * wait here; at {@code http.max-pipelined} of them the connection is not read until one is
+ * answered), a request body's share of the {@link BodyBudget} is given back, the access log and the counters get the transaction, and the connection is closed
  * if the response said {@code Connection: close} or kept for the next request.
  *
  * <p>It learns everything from what is written: the status and framing from the response head,
@@ -31,13 +33,19 @@ import java.util.Map;
 final class HttpTransactions extends ChannelDuplexHandler {
     private final AccessLog accessLog;
     private final HttpStats stats;
+    private final BodyBudget bodies;
+    private final int maxPipelined;
     private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>(2);
     private Transaction current;
     private boolean closeAfter;
+    /** Whether reading stopped because {@code maxPipelined} requests wait. */
+    private boolean paused;
 
-    HttpTransactions(AccessLog accessLog, HttpStats stats) {
+    HttpTransactions(AccessLog accessLog, HttpStats stats, BodyBudget bodies, int maxPipelined) {
         this.accessLog = accessLog;
         this.stats = stats;
+        this.bodies = bodies;
+        this.maxPipelined = maxPipelined;
     }
 
     @Override
@@ -48,6 +56,11 @@ final class HttpTransactions extends ChannelDuplexHandler {
         }
         if (current != null || closeAfter) {
             waiting.add(request);
+            if (waiting.size() >= maxPipelined && !paused) {
+                // A client that sends and never reads holds this many requests, not all it sends.
+                paused = true;
+                ctx.channel().config().setAutoRead(false);
+            }
             return;
         }
         begin(ctx, request);
@@ -57,6 +70,7 @@ final class HttpTransactions extends ChannelDuplexHandler {
         String client = ctx.channel().remoteAddress() instanceof InetSocketAddress address
                 ? address.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
         current = new Transaction(client, request.method().name(), request.uri());
+        current.reservedBodyBytes = ReservedRequest.reservedBy(request);
         stats.inFlight.incrementAndGet();
         ctx.channel().attr(Transaction.KEY).set(current);
         ctx.fireChannelRead(request);
@@ -110,6 +124,10 @@ final class HttpTransactions extends ChannelDuplexHandler {
             return;
         }
         FullHttpRequest next = waiting.poll();
+        if (paused && waiting.size() < maxPipelined) {
+            paused = false;
+            ctx.channel().config().setAutoRead(true);
+        }
         if (next != null) {
             begin(ctx, next);
         }
@@ -117,6 +135,7 @@ final class HttpTransactions extends ChannelDuplexHandler {
 
     private void finish(Transaction transaction) {
         current = null;
+        bodies.release(transaction.reservedBodyBytes);
         stats.inFlight.decrementAndGet();
         accessLog.record(transaction);
         stats.record(transaction);
@@ -131,9 +150,15 @@ final class HttpTransactions extends ChannelDuplexHandler {
         }
         FullHttpRequest request;
         while ((request = waiting.poll()) != null) {
+            bodies.release(ReservedRequest.reservedBy(request));
             ReferenceCountUtil.release(request);
         }
         ctx.fireChannelInactive();
+    }
+
+    private static boolean hasUnsentOutput(ChannelHandlerContext ctx) {
+        ChannelOutboundBuffer output = ctx.channel().unsafe().outboundBuffer();
+        return output != null && !output.isEmpty();
     }
 
     @Override
@@ -141,8 +166,12 @@ final class HttpTransactions extends ChannelDuplexHandler {
         if (event instanceof IdleStateEvent) {
             if (current == null) {
                 ctx.close(); // a kept-alive connection nobody uses
+            } else if (hasUnsentOutput(ctx)) {
+                // No byte of it moved for the idle timeout: a client that stopped reading its
+                // response. The transaction ends aborted.
+                ctx.close();
             }
-            return;
+            return; // otherwise a response is on its way: the origin's own timeouts bound the wait
         }
         ctx.fireUserEventTriggered(event);
     }

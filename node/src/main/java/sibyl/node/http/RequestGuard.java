@@ -22,7 +22,7 @@ import sibyl.node.cache.CacheKey;
  * malformed (request-smuggling shapes among them: Content-Length with Transfer-Encoding,
  * differing Content-Lengths, Transfer-Encoding in HTTP/1.0), 505 for a version other than 1.x,
  * 405 for CONNECT (the node does not tunnel), 508 for a request whose Via shows it has been
- * through this node before. Malformed requests close the connection: what follows them on it
+ * through this node before, and the status of a {@link RefusedRequest} for one a bound refused. Malformed requests close the connection: what follows them on it
  * cannot be trusted to start where the parser thinks.
  */
 final class RequestGuard extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -50,7 +50,9 @@ final class RequestGuard extends SimpleChannelInboundHandler<FullHttpRequest> {
     private ProxyRequest check(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
-            if (cause instanceof TooLongHttpLineException) {
+            if (cause instanceof RefusedRequest refused) {
+                refuse(ctx, request, refused.status(), refused.getMessage(), false);
+            } else if (cause instanceof TooLongHttpLineException) {
                 refuse(ctx, request, HttpResponseStatus.REQUEST_URI_TOO_LONG, cause.getMessage(), false);
             } else if (cause instanceof TooLongHttpHeaderException) {
                 refuse(ctx, request, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, cause.getMessage(), false);

@@ -23,6 +23,8 @@ final class Transaction {
     String contentType = "-";
     long bytesOut;
     boolean aborted;
+    /** What the request's body holds of the {@link BodyBudget}. */
+    long reservedBodyBytes;
 
     Transaction(String client, String method, String url) {
         this.client = client;

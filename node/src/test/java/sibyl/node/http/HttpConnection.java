@@ -47,6 +47,12 @@ final class HttpConnection implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** Waits up to {@code timeout} for each read from now on (10 s unless set). */
+    HttpConnection readTimeout(java.time.Duration timeout) throws IOException {
+        socket.setSoTimeout((int) timeout.toMillis());
+        return this;
+    }
+
     /** Sends {@code request} (lines separated by \n, written as CRLF) and reads the response. */
     Response send(String request) throws IOException {
         write(request);
