@@ -86,7 +86,8 @@ public final class SettingsLoader {
                         (int) bytes(config, "icp.receive-buffer", 0, Integer.MAX_VALUE),
                         bool(config, "icp.native-transport"),
                         Path.of(string(config, "icp.plugins")),
-                        policies(config)),
+                        policies(config),
+                        nonNegativeInt(config, "icp.max-replies-per-sender")),
                 new HttpSettings(
                         listen(config, "http.listen"),
                         nonNegativeInt(config, "http.threads"),

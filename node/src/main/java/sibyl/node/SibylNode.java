@@ -217,7 +217,8 @@ public final class SibylNode implements AutoCloseable {
             IcpServer icp;
             try {
                 icp = IcpServer.start(new IcpServer.Options(icpSettings.listen(), icpSettings.threads(),
-                        icpSettings.receiveBufferBytes(), icpSettings.nativeTransport()), resources.chain);
+                        icpSettings.receiveBufferBytes(), icpSettings.nativeTransport(),
+                        icpSettings.maxRepliesPerSender()), resources.chain);
             } catch (BindException e) {
                 BindException named = new BindException("icp.listen: " + e.getMessage());
                 named.initCause(e);

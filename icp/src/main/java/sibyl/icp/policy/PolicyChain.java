@@ -1,5 +1,6 @@
 package sibyl.icp.policy;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -88,6 +89,19 @@ public final class PolicyChain implements AutoCloseable {
             }
         }
         return IcpVerdict.MISS;
+    }
+
+    /**
+     * Whether every {@link SenderFilter} of the chain admits {@code sender}: the senders the
+     * node talks to at all, beyond the verdicts it gives (an error reply, say).
+     */
+    public boolean admits(InetAddress sender) {
+        for (Link link : links) {
+            if (link.policy instanceof SenderFilter filter && !filter.admits(sender)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** How many times a policy has thrown instead of deciding. */

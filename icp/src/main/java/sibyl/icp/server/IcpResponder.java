@@ -25,17 +25,26 @@ public final class IcpResponder {
     private static final Logger log = LoggerFactory.getLogger(IcpResponder.class);
     private final PolicyChain chain;
     private final IcpServerStats stats;
+    private final SenderRates rates;
     private final Query query = new Query();
 
     public IcpResponder(PolicyChain chain, IcpServerStats stats) {
+        this(chain, stats, 0);
+    }
+
+    /** @param maxRepliesPerSender replies a second to one sender address; 0 for no limit */
+    public IcpResponder(PolicyChain chain, IcpServerStats stats, int maxRepliesPerSender) {
         this.chain = chain;
         this.stats = stats;
+        this.rates = new SenderRates(maxRepliesPerSender);
     }
 
     /**
      * The reply to {@code datagram} from {@code sender}, allocated from {@code allocator} and
-     * owned by the caller, or {@code null} when the datagram gets no reply (too short, INVALID,
-     * or not a query). Does not release or move {@code datagram}.
+     * owned by the caller, or {@code null} when the datagram gets no reply: too short, INVALID,
+     * not a query, over the sender's reply rate, or malformed from a sender an {@code acl}
+     * policy of the chain does not admit (an error reply to a forged source would make the
+     * node a reflector). Does not release or move {@code datagram}.
      */
     public ByteBuf respond(ByteBuf datagram, InetSocketAddress sender, ByteBufAllocator allocator) {
         stats.countReceived();
@@ -51,7 +60,16 @@ public final class IcpResponder {
             log.debug("ignored ICP_OP_{} from {}: not a query", opcode, sender);
             return null;
         }
+        if (!rates.allow(sender.getAddress(), System.nanoTime())) {
+            stats.countRateLimited();
+            return null;
+        }
         Rejection rejection = IcpCodec.validate(datagram);
+        if (rejection != null && !chain.admits(sender.getAddress())) {
+            stats.countIgnored();
+            log.debug("dropped a malformed query from {}, which no acl admits: {}", sender, rejection.description());
+            return null;
+        }
         if (rejection != null) {
             // Unknown opcodes land here too: validate() says UNKNOWN_OPCODE, answered with ERR.
             stats.countError();

@@ -58,16 +58,24 @@ public final class IcpServer implements AutoCloseable {
      * @param receiveBufferBytes SO_RCVBUF per socket, 0 for the system default: a burst of queries
      *     larger than this is lost before the server sees it
      * @param nativeTransport use epoll where available; false forces NIO
+     * @param maxRepliesPerSender replies a second to one sender address, per socket (a burst of a
+     *     second's worth allowed); queries beyond are dropped unanswered. 0: no limit
      */
-    public record Options(List<InetSocketAddress> listen, int threads, int receiveBufferBytes, boolean nativeTransport) {
+    public record Options(List<InetSocketAddress> listen, int threads, int receiveBufferBytes, boolean nativeTransport,
+            int maxRepliesPerSender) {
         public Options {
             listen = List.copyOf(listen);
             if (listen.isEmpty()) {
                 throw new IllegalArgumentException("an ICP server needs at least one listen address");
             }
-            if (threads < 0 || receiveBufferBytes < 0) {
-                throw new IllegalArgumentException("threads and receive buffer size must not be negative");
+            if (threads < 0 || receiveBufferBytes < 0 || maxRepliesPerSender < 0) {
+                throw new IllegalArgumentException("threads, receive buffer size and reply rate must not be negative");
             }
+        }
+
+        /** Options without a reply rate limit, for tools and tests that are their own only sender. */
+        public Options(List<InetSocketAddress> listen, int threads, int receiveBufferBytes, boolean nativeTransport) {
+            this(listen, threads, receiveBufferBytes, nativeTransport, 0);
         }
     }
 
@@ -193,7 +201,7 @@ public final class IcpServer implements AutoCloseable {
                 // a silently truncated one.
                 .option(ChannelOption.RECVBUF_ALLOCATOR,
                         new FixedRecvByteBufAllocator((epoll ? BATCH : 1) * DATAGRAM_SLOT).maxMessagesPerRead(4 * BATCH))
-                .handler(new IcpQueryHandler(new IcpResponder(chain, stats)));
+                .handler(new IcpQueryHandler(new IcpResponder(chain, stats, options.maxRepliesPerSender())));
         if (options.receiveBufferBytes() > 0) {
             bootstrap.option(ChannelOption.SO_RCVBUF, options.receiveBufferBytes());
         }

@@ -12,6 +12,7 @@ public final class IcpServerStats {
     private final LongAdder ignored = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder socketErrors = new LongAdder();
+    private final LongAdder rateLimited = new LongAdder();
     private final LongAdder[] verdicts = new LongAdder[IcpVerdict.values().length];
 
     public IcpServerStats() {
@@ -36,6 +37,10 @@ public final class IcpServerStats {
         errors.increment();
     }
 
+    void countRateLimited() {
+        rateLimited.increment();
+    }
+
     void countSocketError() {
         socketErrors.increment();
     }
@@ -54,7 +59,10 @@ public final class IcpServerStats {
         return tooShort.sum();
     }
 
-    /** Datagrams with opcode INVALID or a reply or echo opcode: not answered. */
+    /**
+     * Datagrams not answered: opcode INVALID or a reply or echo opcode, or malformed from a
+     * sender no acl admits.
+     */
     public long ignored() {
         return ignored.sum();
     }
@@ -62,6 +70,11 @@ public final class IcpServerStats {
     /** Malformed queries answered with ICP_OP_ERR. */
     public long errors() {
         return errors.sum();
+    }
+
+    /** Queries dropped unanswered because their sender was over its reply rate. */
+    public long rateLimited() {
+        return rateLimited.sum();
     }
 
     /** Errors the sockets reported: replies they would not send, ICMP errors for earlier ones. */
@@ -81,6 +94,7 @@ public final class IcpServerStats {
     @Override
     public String toString() {
         return "received=" + received() + " answered=" + answered() + " err=" + errors()
-                + " tooShort=" + droppedTooShort() + " ignored=" + ignored() + " socketErrors=" + socketErrors();
+                + " tooShort=" + droppedTooShort() + " ignored=" + ignored() + " socketErrors=" + socketErrors()
+                + " rateLimited=" + rateLimited();
     }
 }

@@ -210,6 +210,42 @@ class IcpServerTest {
         }
 
         @Test
+        void malformedQueryFromASenderNoAclAdmitsGetsNoReply() throws Exception {
+            chain.register("10-acl", new AclPolicy(List.of(Cidr.parse("10.0.0.0/8"))));
+            byte[] malformed = RawDatagram.query("http://a b/").requestNumber(11).bytes();
+            CompletableFuture<IcpReply> noReply = client.sendRaw(address, malformed, 11, NEVER);
+
+            assertEquals(IcpOpcode.DENIED, query(URL).message().opcode());
+            assertFalse(noReply.isDone(), () -> "answered: " + noReply.join().message());
+            awaitCounter(IcpServerStats::ignored, 1);
+            assertEquals(0, server.stats().errors());
+        }
+
+        @Test
+        void aSenderOverItsReplyRateIsNotAnswered() throws Exception {
+            server.close();
+            server = IcpServer.start(new IcpServer.Options(List.of(new InetSocketAddress(host(), 0)), 1, 0,
+                    nativeTransport(), 20), chain);
+            address = server.addresses().get(0);
+            List<CompletableFuture<IcpReply>> replies = Stream.iterate(0, i -> i + 1).limit(200)
+                    .map(i -> client.send(address, IcpMessage.query(2, 2000 + i, URL + i), Duration.ofSeconds(3)))
+                    .toList();
+            awaitCounter(IcpServerStats::received, 200);
+
+            long answered = replies.stream().filter(reply -> {
+                try {
+                    reply.get(10, TimeUnit.SECONDS);
+                    return true;
+                } catch (Exception timedOut) {
+                    return false;
+                }
+            }).count();
+            assertTrue(answered >= 20 && answered < 200, answered + " of 200 answered");
+            assertEquals(200 - answered, server.stats().rateLimited());
+            await().atMost(REPLY_TIMEOUT).untilAsserted(() -> assertEquals(IcpOpcode.MISS, query(URL).message().opcode()));
+        }
+
+        @Test
         void errReplyEscapesTheBadUrl() throws Exception {
             IcpReply reply = sendRaw(RawDatagram.query("http://a b/").requestNumber(9).bytes(), 9);
 

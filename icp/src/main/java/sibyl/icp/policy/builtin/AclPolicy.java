@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import sibyl.icp.policy.IcpPolicy;
 import sibyl.icp.policy.IcpQuery;
 import sibyl.icp.policy.IcpVerdict;
+import sibyl.icp.policy.SenderFilter;
 
 /**
  * Answers {@link IcpVerdict#DENIED} to senders outside an allow-list of address blocks and has no
@@ -14,7 +15,7 @@ import sibyl.icp.policy.IcpVerdict;
  *
  * <p>Settings: {@code allow}, a list of address blocks ({@code ["192.0.2.0/24", "::1"]}).
  */
-public final class AclPolicy implements IcpPolicy {
+public final class AclPolicy implements IcpPolicy, SenderFilter {
     /**
      * Senders whose answer is remembered. A node's peers are a handful of Squids, so this holds
      * them all; past it (a scan, spoofed sources) answers are worked out each time instead.
@@ -30,9 +31,13 @@ public final class AclPolicy implements IcpPolicy {
 
     @Override
     public IcpVerdict decide(IcpQuery query) {
+        return admits(query.sender().getAddress()) ? null : IcpVerdict.DENIED;
+    }
+
+    @Override
+    public boolean admits(InetAddress sender) {
         // Remembering the answer per address keeps the ICP path from copying the sender's
         // address bytes (InetAddress.getAddress()) for every query.
-        InetAddress sender = query.sender().getAddress();
         Boolean allows = remembered.get(sender);
         if (allows == null) {
             allows = allows(sender.getAddress());
@@ -40,7 +45,7 @@ public final class AclPolicy implements IcpPolicy {
                 remembered.put(sender, allows);
             }
         }
-        return allows ? null : IcpVerdict.DENIED;
+        return allows;
     }
 
     private boolean allows(byte[] sender) {
