@@ -32,14 +32,14 @@ public final class PipeBodyStore implements AutoCloseable {
     private final int pipeBytes;
     private final PipeBudget budget;
     private final ScratchPipes scratch;
-    private final int devNull;
     /**
-     * Serves hits that get no scratch pipe: teed here and read into memory at once, under its
-     * lock; emptied again if a copy fails half-way.
+     * Serve hits that get no scratch pipe: teed in and read into memory at once, so each is held
+     * for one copy only, and as many are open as hits copy at once (one per event loop at most).
      */
-    private final Object copyLock = new Object();
-    /** Guarded by {@link #copyLock}; null if it broke and could not be made again. */
-    private Pipe copyPipe;
+    private final ScratchPipes copies;
+    private final int devNull;
+    /** More than event loops ever copy at once. */
+    private static final int MAX_COPY_PIPES = 64;
     private final AtomicLong held = new AtomicLong();
     private final LongAdder refused = new LongAdder();
     private final LongAdder copied = new LongAdder();
@@ -63,24 +63,11 @@ public final class PipeBodyStore implements AutoCloseable {
         this.splice = splice;
         this.pageSize = limits.pageSize();
         this.pipeBytes = pipeBytes;
-        // The copy pipe and /dev/null are taken out of the descriptor budget up front.
-        this.budget = new PipeBudget(memoryBytes / pageSize, descriptors - 3);
+        // /dev/null is taken out of the descriptor budget up front.
+        this.budget = new PipeBudget(memoryBytes / pageSize, descriptors - 1);
         this.scratch = new ScratchPipes(splice, pipeBytes, transfers, budget);
+        this.copies = new ScratchPipes(splice, pipeBytes, MAX_COPY_PIPES, budget);
         this.devNull = splice.openDevNull();
-        Pipe pipe = null;
-        try {
-            pipe = splice.pipe();
-            if (splice.resize(pipe, pipeBytes) < pipeBytes) {
-                throw new IllegalStateException("the kernel gave a smaller pipe than asked");
-            }
-        } catch (SpliceException | RuntimeException e) {
-            if (pipe != null) {
-                splice.close(pipe);
-            }
-            splice.close(devNull);
-            throw e;
-        }
-        this.copyPipe = pipe;
     }
 
     /**
@@ -144,9 +131,9 @@ public final class PipeBodyStore implements AutoCloseable {
         return budget.pages();
     }
 
-    /** Descriptors held: stored pipes and scratch pipes. */
+    /** Descriptors held: stored pipes, scratch and copy pipes, and /dev/null. */
     public long descriptorsHeld() {
-        return budget.descriptors() + 3;
+        return budget.descriptors() + 1;
     }
 
     /** Bodies that could not have pipes (budget or kernel) and were stored elsewhere. */
@@ -162,13 +149,7 @@ public final class PipeBodyStore implements AutoCloseable {
     @Override
     public void close() {
         scratch.close();
-        synchronized (copyLock) {
-            if (copyPipe != null) {
-                closeQuietly(copyPipe.readFd());
-                closeQuietly(copyPipe.writeFd());
-                copyPipe = null;
-            }
-        }
+        copies.close();
         closeQuietly(devNull);
     }
 
@@ -188,37 +169,8 @@ public final class PipeBodyStore implements AutoCloseable {
         return devNull;
     }
 
-    Object copyLock() {
-        return copyLock;
-    }
-
-    /** The copy pipe, empty; call with {@link #copyLock} held. */
-    Pipe copyPipe() throws SpliceException {
-        if (copyPipe == null) {
-            throw new SpliceException.Shortfall("the copy pipe broke earlier and could not be made again");
-        }
-        return copyPipe;
-    }
-
-    /** After a failed copy: empties the copy pipe, or replaces it; call with {@link #copyLock} held. */
-    void recoverCopyPipe() {
-        if (copyPipe == null || empty(copyPipe)) {
-            return;
-        }
-        closeQuietly(copyPipe.readFd());
-        closeQuietly(copyPipe.writeFd());
-        copyPipe = null;
-        try {
-            Pipe pipe = splice.pipe();
-            if (splice.resize(pipe, pipeBytes) >= pipeBytes) {
-                copyPipe = pipe;
-            } else {
-                closeQuietly(pipe.readFd());
-                closeQuietly(pipe.writeFd());
-            }
-        } catch (SpliceException e) {
-            log.warn("the copy pipe could not be made again ({}): hits without a scratch pipe will fail", e.getMessage());
-        }
+    ScratchPipes copies() {
+        return copies;
     }
 
     void countCopy() {

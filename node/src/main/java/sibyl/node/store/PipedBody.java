@@ -60,32 +60,40 @@ final class PipedBody extends AbstractReferenceCounted implements StoredBody {
         }
     }
 
-    /** Reads the range into {@code buffer} through the store's copy pipe, which it leaves empty, or replaces. */
+    /** Reads the range into {@code buffer} through a copy pipe, which goes back empty or is closed. */
     private ByteBuf copy(ByteBuf buffer, long offset, long length) {
         Splice splice = store.splice();
+        ScratchPipes copies = store.copies();
+        Pipe pipe = copies.tryAcquire();
+        if (pipe == null) {
+            buffer.release();
+            throw new UncheckedIOException(new SpliceException.Shortfall("no copy pipe: the store's descriptors are spent"));
+        }
         long cursor = offset;
         long end = offset + length;
-        synchronized (store.copyLock()) {
-            try {
-                Pipe pipe = store.copyPipe();
-                while (cursor < end) {
-                    long staged = stage(pipe, cursor, end);
-                    while (staged > 0) {
-                        long n = splice.read(pipe.readFd(), buffer.memoryAddress() + buffer.writerIndex(), staged);
-                        if (n <= 0) {
-                            throw new SpliceException.Shortfall("read from a pipe holding " + staged + " bytes");
-                        }
-                        buffer.writerIndex(buffer.writerIndex() + (int) n);
-                        staged -= n;
-                        cursor += n;
+        try {
+            while (cursor < end) {
+                long staged = stage(pipe, cursor, end);
+                while (staged > 0) {
+                    long n = splice.read(pipe.readFd(), buffer.memoryAddress() + buffer.writerIndex(), staged);
+                    if (n <= 0) {
+                        throw new SpliceException.Shortfall("read from a pipe holding " + staged + " bytes");
                     }
+                    buffer.writerIndex(buffer.writerIndex() + (int) n);
+                    staged -= n;
+                    cursor += n;
                 }
-                return buffer;
-            } catch (SpliceException e) {
-                buffer.release();
-                store.recoverCopyPipe();
-                throw new UncheckedIOException("copying a stored body out of its pipes", e);
             }
+            copies.release(pipe);
+            return buffer;
+        } catch (SpliceException e) {
+            buffer.release();
+            if (store.empty(pipe)) {
+                copies.release(pipe);
+            } else {
+                copies.discard(pipe);
+            }
+            throw new UncheckedIOException("copying a stored body out of its pipes", e);
         }
     }
 
