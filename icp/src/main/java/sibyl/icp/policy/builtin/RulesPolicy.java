@@ -18,6 +18,12 @@ import sibyl.icp.policy.IcpVerdict;
 public final class RulesPolicy implements IcpPolicy {
     private final IcpVerdict defaultVerdict;
     private volatile Rules rules = new Rules(List.of(), new IcpVerdict[0]);
+    /**
+     * Each ICP thread's matchers for the rules in force, remade when the rules change. One
+     * thread-local for the policy's life: one per version of the file would leave a dead entry
+     * in every thread's map at each reload until the collector found it.
+     */
+    private final ThreadLocal<ThreadMatchers> matchers = ThreadLocal.withInitial(ThreadMatchers::new);
     private volatile AutoCloseable watcher;
 
     public RulesPolicy(IcpVerdict defaultVerdict) {
@@ -41,11 +47,16 @@ public final class RulesPolicy implements IcpPolicy {
     @Override
     public IcpVerdict decide(IcpQuery query) {
         Rules current = rules;
-        Matcher[] matchers = current.matchers.get();
+        ThreadMatchers mine = this.matchers.get();
+        if (mine.rules != current) {
+            mine.rules = current;
+            mine.matchers = current.newMatchers();
+        }
+        Matcher[] matchers = mine.matchers;
         String url = query.url();
         for (int i = 0; i < matchers.length; i++) {
             if (matchers[i].reset(url).find()) {
-                return current.verdicts[i];
+                return current.verdicts()[i];
             }
         }
         return null;
@@ -63,18 +74,17 @@ public final class RulesPolicy implements IcpPolicy {
         }
     }
 
-    /**
-     * One version of the rule file. Each ICP thread keeps its own matchers for it, reset for each
-     * URL, so that matching allocates nothing per query.
-     */
-    private static final class Rules {
-        final IcpVerdict[] verdicts;
-        final ThreadLocal<Matcher[]> matchers;
-
-        Rules(List<Rule> rules, IcpVerdict[] verdicts) {
-            this.verdicts = verdicts;
-            this.matchers = ThreadLocal.withInitial(
-                    () -> rules.stream().map(rule -> rule.pattern().matcher("")).toArray(Matcher[]::new));
+    /** One version of the rule file. */
+    private record Rules(List<Rule> rules, IcpVerdict[] verdicts) {
+        /** Matchers for one thread, reset for each URL, so that matching allocates nothing per query. */
+        Matcher[] newMatchers() {
+            return rules.stream().map(rule -> rule.pattern().matcher("")).toArray(Matcher[]::new);
         }
+    }
+
+    /** A thread's matchers and the version of the rules they were made for. */
+    private static final class ThreadMatchers {
+        Rules rules;
+        Matcher[] matchers;
     }
 }
