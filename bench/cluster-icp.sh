@@ -118,7 +118,7 @@ exec > >(tee "$out")
     echo "# HTTP_LOAD=${HTTP_LOAD:-0}"
     echo "# bench/cluster-icp.sh $queries $runs   $(date -u +%Y-%m-%dT%H:%M:%SZ)   $(nproc) cores, $(uname -r)"
     for run in $(seq "$runs"); do
-        JAVA_OPTS="-Xmx256m -XX:MaxDirectMemorySize=384m" "$top/bin/sibyl" node --config "$work/lone.conf" 2> "$work/lone.log" &
+        JAVA_OPTS="-Xmx256m -XX:MaxDirectMemorySize=448m" "$top/bin/sibyl" node --config "$work/lone.conf" 2> "$work/lone.log" &
         lone=$!
         pids+=("$lone")
         for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.31/3128) 2>/dev/null && break; sleep 0.1; done

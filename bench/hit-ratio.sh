@@ -130,7 +130,7 @@ icp.listen = ["127.0.0.1:$((port + 100))"]
 cache.memory = $memory
 cache.max-object-size = $max_object
 CONF
-            JAVA_OPTS="-Xmx256m -XX:MaxDirectMemorySize=$(($(mib "$memory") + $(mib "$max_object") * 4 + 128))m" \
+            JAVA_OPTS="-Xmx256m -XX:MaxDirectMemorySize=$(($(mib "$memory") + $(mib "$max_object") * 4 + 192))m" \
                 "$top/bin/sibyl" node --config "$dir/node.conf" 2> "$dir/node.log" &
             ;;
         squid-lru | squid-gdsf)

@@ -100,10 +100,7 @@ public final class SettingsLoader {
                         positiveDuration(config, "http.rules-reload-interval"),
                         optionalPath(config, "http.access-log"),
                         httpLimits(config)),
-                new CacheSettings(
-                        bytes(config, "cache.memory", 1 << 20, Long.MAX_VALUE),
-                        bytes(config, "cache.max-object-size", 0, Integer.MAX_VALUE),
-                        pipe(config)),
+                cache(config),
                 new OriginSettings(
                         positiveDuration(config, "origin.connect-timeout"),
                         positiveDuration(config, "origin.read-timeout"),
@@ -113,6 +110,16 @@ public final class SettingsLoader {
                 cluster(config),
                 new WarmUpSettings(nonNegativeInt(config, "warm-up.icp-queries"),
                         nonNegativeInt(config, "warm-up.http-requests")));
+    }
+
+    private static CacheSettings cache(Config config) {
+        long maxObject = bytes(config, "cache.max-object-size", 0, Integer.MAX_VALUE);
+        long fills = bytes(config, "cache.fills-in-flight", 0, Long.MAX_VALUE);
+        if (fills < maxObject) {
+            throw bad("cache.fills-in-flight", config.getValue("cache.fills-in-flight"),
+                    "is less than cache.max-object-size (" + maxObject + " bytes): the largest objects could never be stored");
+        }
+        return new CacheSettings(bytes(config, "cache.memory", 1 << 20, Long.MAX_VALUE), maxObject, pipe(config), fills);
     }
 
     private static HttpLimits httpLimits(Config config) {

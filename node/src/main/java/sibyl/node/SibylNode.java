@@ -285,15 +285,16 @@ public final class SibylNode implements AutoCloseable {
     }
 
     /**
-     * Cached bodies and request bodies live in direct memory: a cache larger than the JVM allows
-     * would fail on the first big fill.
+     * Cached bodies, bodies being filled and request bodies live in direct memory: a cache larger
+     * than the JVM allows would fail on the first big fill.
      */
     private static void checkDirectMemory(CacheSettings cache, HttpLimits limits) {
         long available = PlatformDependent.maxDirectMemory();
-        long needed = cache.memoryBytes() + limits.requestBodiesInFlight() + DIRECT_MEMORY_HEADROOM;
+        long needed = cache.memoryBytes() + cache.fillBytes() + limits.requestBodiesInFlight() + DIRECT_MEMORY_HEADROOM;
         if (needed > available) {
-            throw new SettingsException("cache.memory = " + cache.memoryBytes() / (1 << 20) + "m and "
-                    + "http.request-bodies-in-flight = " + limits.requestBodiesInFlight() / (1 << 20) + "m need "
+            throw new SettingsException("cache.memory = " + cache.memoryBytes() / (1 << 20) + "m, cache.fills-in-flight = "
+                    + cache.fillBytes() / (1 << 20) + "m and http.request-bodies-in-flight = "
+                    + limits.requestBodiesInFlight() / (1 << 20) + "m need "
                     + needed / (1 << 20) + " MiB of direct memory, but this JVM allows " + available / (1 << 20)
                     + " MiB: start it with -XX:MaxDirectMemorySize=" + (needed / (1 << 20) + 1) + "m (JAVA_OPTS for bin/sibyl),"
                     + " or lower those settings");

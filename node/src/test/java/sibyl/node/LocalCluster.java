@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  */
 final class LocalCluster implements AutoCloseable {
     static final Path TOP = Path.of(System.getProperty("user.dir")).getParent();
-    private static final String JAVA_OPTS = "-Xmx192m -XX:MaxDirectMemorySize=384m";
+    private static final String JAVA_OPTS = "-Xmx192m -XX:MaxDirectMemorySize=448m";
     final Path directory;
     private final Process script;
     private final int nodes;

@@ -7,6 +7,7 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.AbstractReferenceCounted;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Bodies in direct (off-heap) memory. A body whose length is known up front (Content-Length)
@@ -26,14 +27,28 @@ public final class DirectBodyStore implements BodyStore {
     static final int MAX_CHUNK = 16 * 1024 * 1024;
 
     private final ByteBufAllocator allocator;
+    private final long fillLimit;
     private final AtomicLong held = new AtomicLong();
+    /** Bytes allocated by bodies being filled: what {@code fillLimit} bounds. */
+    private final AtomicLong filling = new AtomicLong();
+    private final LongAdder fillRefused = new LongAdder();
 
+    /** A store whose fills are not bounded, for tools and tests. */
     public DirectBodyStore() {
-        this(new UnpooledByteBufAllocator(true));
+        this(Long.MAX_VALUE);
     }
 
-    DirectBodyStore(ByteBufAllocator allocator) {
+    /**
+     * @param fillLimit what bodies being filled may allocate together; a body that would go over
+     *     is abandoned ({@link BodyWriter#write} says false) and counted
+     */
+    public DirectBodyStore(long fillLimit) {
+        this(new UnpooledByteBufAllocator(true), fillLimit);
+    }
+
+    DirectBodyStore(ByteBufAllocator allocator, long fillLimit) {
         this.allocator = allocator;
+        this.fillLimit = fillLimit;
     }
 
     @Override
@@ -46,12 +61,35 @@ public final class DirectBodyStore implements BodyStore {
         return held.get();
     }
 
+    /** Bytes allocated by bodies being filled. */
+    public long bytesFilling() {
+        return filling.get();
+    }
+
+    /** Bodies abandoned because fills in flight had no room for them. */
+    public long fillsRefused() {
+        return fillRefused.sum();
+    }
+
+    private boolean reserve(long bytes) {
+        long now;
+        do {
+            now = filling.get();
+            if (now + bytes > fillLimit) {
+                return false;
+            }
+        } while (!filling.compareAndSet(now, now + bytes));
+        return true;
+    }
+
     private final class Writer implements BodyWriter {
         private CompositeByteBuf chunks;
         private ByteBuf current;
         private long written;
         private long remainingHint;
         private int lastChunk;
+        /** What this body holds of the fill budget. */
+        private long reserved;
 
         Writer(long expectedLength) {
             this.chunks = allocator.compositeDirectBuffer(Integer.MAX_VALUE);
@@ -69,6 +107,12 @@ public final class DirectBodyStore implements BodyStore {
                 if (current == null || !current.isWritable()) {
                     addCurrent();
                     int wanted = nextChunkSize(left);
+                    if (!reserve(wanted)) {
+                        fillRefused.increment();
+                        abandon();
+                        return false;
+                    }
+                    reserved += wanted;
                     current = allocator.directBuffer(wanted, wanted);
                 }
                 int n = Math.min(left, current.writableBytes());
@@ -114,6 +158,7 @@ public final class DirectBodyStore implements BodyStore {
             addCurrent();
             Body body = new Body(chunks, written);
             chunks = null;
+            unreserve(); // stored, it counts against cache.memory in the index instead
             return body;
         }
 
@@ -124,7 +169,13 @@ public final class DirectBodyStore implements BodyStore {
                 chunks.release();
                 held.addAndGet(-written);
                 chunks = null;
+                unreserve();
             }
+        }
+
+        private void unreserve() {
+            filling.addAndGet(-reserved);
+            reserved = 0;
         }
     }
 

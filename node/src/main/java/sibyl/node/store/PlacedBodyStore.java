@@ -49,7 +49,7 @@ public final class PlacedBodyStore implements BodyStore, AutoCloseable {
      */
     public static PlacedBodyStore open(CacheSettings cache, boolean epoll) {
         PipeSettings pipe = cache.pipe();
-        DirectBodyStore direct = new DirectBodyStore();
+        DirectBodyStore direct = new DirectBodyStore(cache.fillBytes());
         if (!pipe.enabled()) {
             return new PlacedBodyStore(direct, Optional.empty(), 0, 0);
         }
@@ -150,6 +150,8 @@ public final class PlacedBodyStore implements BodyStore, AutoCloseable {
         Map<String, Long> counters = new LinkedHashMap<>();
         counters.put("direct_bodies", directBodies.sum());
         counters.put("direct_bytes_held", direct.bytesHeld());
+        counters.put("direct_bytes_filling", direct.bytesFilling());
+        counters.put("fill_refused", direct.fillsRefused());
         counters.put("pipe_bodies", pipeBodies.sum());
         if (pipes != null) {
             counters.put("pipe_bytes_held", pipes.bytesHeld());

@@ -2,6 +2,8 @@ package sibyl.node.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.netty.buffer.ByteBuf;
@@ -66,6 +68,35 @@ class DirectBodyStoreTest {
 
         assertEquals(0, store.bytesHeld());
         assertThrows(IllegalStateException.class, writer::finish);
+    }
+
+    @Test
+    void fillsInFlightAreBoundedAndGiveTheirShareBackOnceStoredOrAbandoned() {
+        DirectBodyStore bounded = new DirectBodyStore(1_000_000);
+        BodyWriter first = bounded.open(600_000);
+        assertTrue(first.write(Unpooled.wrappedBuffer(random(1000))));
+        assertEquals(600_000, bounded.bytesFilling(), "a declared length is allocated, and reserved, whole");
+
+        BodyWriter second = bounded.open(600_000);
+        assertFalse(second.write(Unpooled.wrappedBuffer(random(1000))), "no room beside the first");
+        assertEquals(1, bounded.fillsRefused());
+        assertEquals(600_000, bounded.bytesFilling());
+
+        BodyWriter chunked = bounded.open(-1);
+        assertTrue(chunked.write(Unpooled.wrappedBuffer(random(100_000)))); // buffers of 64 + 128 KiB
+        assertFalse(chunked.write(Unpooled.wrappedBuffer(random(300_000))), "a chunked body grows into the bound");
+        assertEquals(600_000, bounded.bytesFilling());
+
+        first.write(Unpooled.wrappedBuffer(random(599_000)));
+        StoredBody body = first.finish();
+        assertEquals(0, bounded.bytesFilling(), "a stored body counts in the index, not here");
+        assertEquals(600_000, bounded.bytesHeld());
+        BodyWriter third = bounded.open(900_000);
+        assertTrue(third.write(Unpooled.wrappedBuffer(random(10))));
+        third.abandon();
+        assertEquals(0, bounded.bytesFilling());
+        body.release();
+        assertEquals(0, bounded.bytesHeld());
     }
 
     @Test
