@@ -12,6 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -32,7 +33,9 @@ import sibyl.node.cache.replacement.Resident;
  *       moment later. {@link #pin} marks the URL for a short window, without a lock or an
  *       allocation (it runs on the ICP path), and eviction parks a pinned URL aside instead of
  *       dropping it, so the promised request still finds it. The index may exceed its bound by
- *       what is parked, at most what was answered HIT during one window.
+ *       what is parked: what was answered HIT during one window, and never more than an eighth
+ *       of the bound. Past that, a pinned URL is dropped as any other and the promise broken
+ *       (counted: {@link #pinsBroken}); Squid's request then misses here.
  * </ul>
  *
  * <p>Reads ({@link #lookup}, {@link #peek}, {@link #pin}) take no lock and never wait on
@@ -92,6 +95,10 @@ public final class CacheIndex implements AutoCloseable {
     private final Listener listener;
     private final Executor maintenance;
     private final LongAdder evictions = new LongAdder();
+    private final LongAdder pinsBroken = new LongAdder();
+    /** What the parked URLs weigh: at most {@link #maxParkedBytes}. */
+    private final AtomicLong parkedBytes = new AtomicLong();
+    private final long maxParkedBytes;
 
     private final RequestBuffer requests = new RequestBuffer();
     private final Queue<Write> writes = new ConcurrentLinkedQueue<>();
@@ -121,6 +128,7 @@ public final class CacheIndex implements AutoCloseable {
         this.listener = listener;
         this.maintenance = maintenance;
         this.replacement = new Replacement<>(maxBytes);
+        this.maxParkedBytes = maxBytes / 8;
     }
 
     /** The largest body this index stores; larger responses stream through unstored. */
@@ -213,7 +221,7 @@ public final class CacheIndex implements AutoCloseable {
         long now = System.nanoTime();
         parked.forEach((key, variants) -> {
             if (!variants.pinnedAt(now) && parked.remove(key, variants)) {
-                variants.release();
+                unpark(variants);
             }
         });
     }
@@ -295,6 +303,11 @@ public final class CacheIndex implements AutoCloseable {
     /** URLs evicted for room since the index was made. */
     public long evictions() {
         return evictions.sum();
+    }
+
+    /** URLs answered HIT that were dropped before their pin ran out, the parked ones having no room left. */
+    public long pinsBroken() {
+        return pinsBroken.sum();
     }
 
     /** What the replacement policy is doing now. */
@@ -402,14 +415,33 @@ public final class CacheIndex implements AutoCloseable {
             return; // invalidated meanwhile, and released then
         }
         evictions.increment();
-        if (variants.pinnedAt(System.nanoTime())) {
+        if (variants.pinnedAt(System.nanoTime()) && park(variants)) {
             Variants previous = parked.put(slot.key, variants);
             if (previous != null) {
-                previous.release();
+                unpark(previous);
             }
         } else {
             variants.release();
         }
+    }
+
+    /** Takes room among the parked for {@code variants}, if there is any left. */
+    private boolean park(Variants variants) {
+        long weight = variants.weight();
+        long now;
+        do {
+            now = parkedBytes.get();
+            if (now + weight > maxParkedBytes) {
+                pinsBroken.increment();
+                return false;
+            }
+        } while (!parkedBytes.compareAndSet(now, now + weight));
+        return true;
+    }
+
+    private void unpark(Variants variants) {
+        parkedBytes.addAndGet(-variants.weight());
+        variants.release();
     }
 
     private Variants variants(String key) {
@@ -438,7 +470,7 @@ public final class CacheIndex implements AutoCloseable {
     private boolean dropParked(String key) {
         Variants variants = parked.remove(key);
         if (variants != null) {
-            variants.release();
+            unpark(variants);
             return true;
         }
         return false;

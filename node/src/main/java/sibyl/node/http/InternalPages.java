@@ -91,6 +91,7 @@ final class InternalPages extends SimpleChannelInboundHandler<ProxyRequest> {
                 + "sibyl.spliced_responses = " + stats.splicedResponses() + "\n"
                 + "sibyl.spliced_kbytes = " + stats.splicedBytes() / 1024 + "\n"
                 + "sibyl.evictions = " + cache.index().evictions() + "\n"
+                + "sibyl.pins_broken = " + cache.index().pinsBroken() + "\n"
                 + "sibyl.objects = " + cache.index().size() + "\n"
                 + "sibyl.bytes_stored = " + cache.index().weight() + "\n"
                 + "sibyl.body_bytes_held = " + cache.store().bytesHeld() + "\n"

@@ -140,7 +140,7 @@ class CacheIndexTest {
 
     @Test
     void aPinnedUrlSurvivesEvictionUntilItsPinRunsOut() {
-        index = new CacheIndex(200_000, 100_000, SAME_THREAD);
+        index = new CacheIndex(800_000, 100_000, SAME_THREAD); // room for 100,000 parked bytes
         store("http://example.com/promised", VaryKey.NONE, 90_000);
         index.pin("http://example.com/promised", System.nanoTime() + Duration.ofMillis(300).toNanos());
 
@@ -157,6 +157,25 @@ class CacheIndexTest {
             index.releaseExpiredPins();
             return index.peek("http://example.com/promised").isEmpty();
         });
+    }
+
+    @Test
+    void pinnedUrlsParkNoMoreThanAnEighthOfTheBound() {
+        index = new CacheIndex(800_000, 100_000, SAME_THREAD);
+        long pin = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        for (int i = 0; i < 3; i++) {
+            store("http://example.com/promised/" + i, VaryKey.NONE, 60_000);
+            index.pin("http://example.com/promised/" + i, pin);
+        }
+        for (int i = 0; i < 40; i++) {
+            store("http://example.com/filler/" + i, VaryKey.NONE, 60_000);
+        }
+        index.cleanUp();
+
+        long promisedKept = java.util.stream.IntStream.range(0, 3)
+                .filter(i -> !index.peek("http://example.com/promised/" + i).isEmpty()).count();
+        assertTrue(index.weight() <= 800_000 + 100_000, "weight " + index.weight());
+        assertEquals(3 - promisedKept, index.pinsBroken(), "every promised URL not kept was a promise broken");
     }
 
     @Test
