@@ -8,7 +8,7 @@ prints the node's RSS, descriptors and heap after a full GC before and after, wh
 clients got (statuses, resets), what the access log says about them, and the polite client's
 latency (p50/p99) during the flood against before it.
 
-    bench/hostile.py [SCENARIO...]     scenarios: pipelined posts slowloris (default: all)
+    bench/hostile.py [SCENARIO...]     scenarios: spliced pipelined posts slowloris (default: all)
 
 Everything listens on 127.0.0.1, is bounded in count and time, and stops by itself; only the
 processes this script started are stopped. Environment: PORT_BASE (default 19180), ROUNDS (of the
@@ -37,6 +37,7 @@ BASE = int(os.environ.get("PORT_BASE", "19180"))
 ORIGIN, HTTP, ICP = BASE, BASE + 1, BASE + 2
 PROXY = ("127.0.0.1", HTTP)
 SMALL = b"s" * 1024
+LARGE = b"l" * (400 << 10)
 
 
 class Origin(http.server.BaseHTTPRequestHandler):
@@ -47,11 +48,12 @@ class Origin(http.server.BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self):
+        body, control = (LARGE, "no-store") if self.path.startswith("/no-store") else (SMALL, "max-age=3600")
         self.send_response(200)
-        self.send_header("Content-Length", str(len(SMALL)))
-        self.send_header("Cache-Control", "max-age=3600")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", control)
         self.end_headers()
-        self.wfile.write(SMALL)
+        self.wfile.write(body)
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
@@ -217,6 +219,36 @@ def log_lines(log):
         return sum(1 for _ in f)
 
 
+def sibyl_objects(pid):
+    """Instances of the node's own classes, after a full GC, by class."""
+    out = subprocess.run(["jcmd", str(pid), "GC.class_histogram"], capture_output=True, text=True, timeout=120).stdout
+    counts = {}
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) >= 4 and fields[3].startswith("sibyl."):
+            counts[fields[3]] = int(fields[1])
+    return counts
+
+
+def spliced(pid, log, polite):
+    """3,000 GETs of a 400 KiB no-store object (spliced socket to socket) on one kept-alive connection."""
+    before = sibyl_objects(pid)
+    sock = socket.create_connection(PROXY, timeout=30)
+    request = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % url("/no-store/large")).encode()
+    statuses = {}
+    for _ in range(3000):
+        sock.sendall(request)
+        status = read_response(sock)
+        statuses[status] = statuses.get(status, 0) + 1
+    print("  statuses: %s; the connection stays open" % statuses, flush=True)
+    after = sibyl_objects(pid)
+    grown = sorted(((after[name] - before.get(name, 0), name) for name in after), reverse=True)[:5]
+    print("  the node's classes that grew most: " + ", ".join("%s +%d" % (name.rsplit(".", 1)[-1], n)
+                                                               for n, name in grown), flush=True)
+    show(snapshot(pid, "connection kept open"))
+    sock.close()
+
+
 def pipelined(pid, log, polite):
     """100,000 pipelined GETs on one connection, responses never read; ROUNDS times."""
     request = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % url("/flood")).encode()
@@ -333,7 +365,7 @@ def slowloris(pid, log, polite):
 
 
 def main():
-    scenarios = sys.argv[1:] or ["pipelined", "posts", "slowloris"]
+    scenarios = sys.argv[1:] or ["spliced", "pipelined", "posts", "slowloris"]
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     work = tempfile.mkdtemp(prefix="sibyl-hostile-")
