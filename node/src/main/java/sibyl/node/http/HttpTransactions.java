@@ -22,8 +22,9 @@ import java.util.Map;
  * One request at a time per connection, and what happens when its response ends: the handlers
  * after this one see a request only once the previous response is written (pipelined requests
  * wait here; at {@code http.max-pipelined} of them the connection is not read until one is
- * answered), a request body's share of the {@link BodyBudget} is given back, the access log and the counters get the transaction, and the connection is closed
- * if the response said {@code Connection: close} or kept for the next request.
+ * answered), a request body's share of the {@link BodyBudget} is given back, the access log and
+ * the counters get the transaction, and the connection is closed if the response said
+ * {@code Connection: close} or kept for the next request.
  *
  * <p>It learns everything from what is written: the status and framing from the response head,
  * the size from the content, the end from the {@link LastHttpContent}'s promise. So every
