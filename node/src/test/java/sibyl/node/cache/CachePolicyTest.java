@@ -59,13 +59,13 @@ class CachePolicyTest {
 
     @Test
     void aHitKeepsTheUrlFromEvictionForTheHttpRequestThatFollows() {
-        CacheIndex small = new CacheIndex(2_000, 1_000, Runnable::run);
+        CacheIndex small = new CacheIndex(4_000, 1_000, Runnable::run); // parks up to 500 bytes: one entry
         CachePolicy smallPolicy = new CachePolicy(small, Duration.ofSeconds(30), Duration.ofSeconds(60),
                 Clock.fixed(Instant.ofEpochMilli(FreshnessTest.NOW), ZoneOffset.UTC));
         store(small, "http://example.com/promised", "max-age=600");
 
         assertEquals(IcpVerdict.HIT, smallPolicy.decide(query("http://example.com/promised")));
-        for (int i = 0; i < 50; i++) {
+        for (int i = 0; i < 100; i++) {
             store(small, "http://example.com/filler/" + i, "max-age=600");
         }
         small.cleanUp();
