@@ -62,6 +62,7 @@ final class ProcessSampler implements AutoCloseable {
     private final List<Sample> samples = new ArrayList<>();
     private final long start = System.nanoTime();
     private long lastRequests;
+    private double lastSeconds;
     private long lastFullGc = System.nanoTime();
     private volatile Process jcmd;
 
@@ -87,11 +88,15 @@ final class ProcessSampler implements AutoCloseable {
         long[] fds = descriptors();
         values.put("fds", (double) fds[0]);
         values.put("pipes", (double) fds[1]);
+        // Over the time since the last sample: a sample late for a slow counters page or a busy
+        // machine would otherwise show a dip and a peak that the load never made.
         long now = requests.getAsLong();
-        values.put("requests_per_s", (double) (now - lastRequests));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        values.put("requests_per_s", (now - lastRequests) / Math.max(0.1, seconds - lastSeconds));
         lastRequests = now;
+        lastSeconds = seconds;
         synchronized (samples) {
-            samples.add(new Sample((System.nanoTime() - start) / 1e9, values));
+            samples.add(new Sample(seconds, values));
         }
         if (fullGcEveryMillis > 0 && System.nanoTime() - lastFullGc >= fullGcEveryMillis * 1_000_000 && jcmd == null) {
             lastFullGc = System.nanoTime();

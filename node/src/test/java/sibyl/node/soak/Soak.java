@@ -87,7 +87,10 @@ final class Soak {
             }
             if (config.svg() != null) {
                 Files.createDirectories(config.svg().toAbsolutePath().getParent());
-                Files.writeString(config.svg(), SvgChart.render(config.title(), samples, LABELS, verdicts));
+                String subtitle = String.format("%d requests: %d answered, %d closed by the node, %d unanswered, %d wrong; "
+                        + "statuses %s; %d of %d ICP queries answered", tally.requests(), tally.answered(), tally.closed(),
+                        tally.unanswered(), tally.wrong(), tally.statuses(), tally.icpAnswered(), tally.icpQueries());
+                Files.writeString(config.svg(), SvgChart.render(config.title(), subtitle, samples, LABELS, verdicts));
             }
             Result result = new Result(tally, origin.requests.sum(), samples, verdicts);
             report(result, out);

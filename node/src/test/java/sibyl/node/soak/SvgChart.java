@@ -19,7 +19,7 @@ final class SvgChart {
 
     private SvgChart() {}
 
-    static String render(String title, List<ProcessSampler.Sample> samples, Map<String, String> labels,
+    static String render(String title, String subtitle, List<ProcessSampler.Sample> samples, Map<String, String> labels,
             List<Flatness.Verdict> verdicts) {
         List<String> columns = List.copyOf(labels.keySet());
         int height = TOP + columns.size() * (PANEL + GAP) + 20;
@@ -28,7 +28,8 @@ final class SvgChart {
                 + "font-family=\"sans-serif\" font-size=\"11\">\n", WIDTH, height));
         svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
         svg.append(text(WIDTH / 2.0, 22, "middle", 15, escape(title)));
-        svg.append(text(WIDTH / 2.0, 38, "middle", 11, "shaded: warm-up (first third); dashed: the most the last third may reach to be flat"));
+        svg.append(text(WIDTH / 2.0, 38, "middle", 11, escape(subtitle)));
+        svg.append(text(WIDTH / 2.0, 54, "middle", 11, "shaded: warm-up (first third); dashed: the most the last third may reach to be flat"));
         double end = samples.isEmpty() ? 1 : Math.max(1, samples.get(samples.size() - 1).seconds());
         boolean minutes = end > 600;
         double plotWidth = WIDTH - LEFT - RIGHT;
