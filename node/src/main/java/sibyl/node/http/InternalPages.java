@@ -16,6 +16,7 @@ import java.util.Locale;
 import sibyl.cluster.ClusterStatus;
 import sibyl.icp.policy.builtin.Cidr;
 import sibyl.node.cache.replacement.Replacement;
+import sibyl.node.jvm.JvmGauges;
 
 /**
  * The paths Squid uses to talk to a peer rather than through it, answered by the node itself:
@@ -26,6 +27,10 @@ import sibyl.node.cache.replacement.Replacement;
 final class InternalPages extends SimpleChannelInboundHandler<ProxyRequest> {
     static final String STORE_DIGEST = "/squid-internal-periodic/store_digest";
     static final String MANAGER = "/squid-internal-mgr/";
+
+    // Created with the first pipeline, at start-up (the warm-up's requests): the heap figures
+    // come from the collections after it.
+    private static final JvmGauges JVM = JvmGauges.get();
 
     private final ProxyCache cache;
     private final List<Cidr> managers;
@@ -104,7 +109,7 @@ final class InternalPages extends SimpleChannelInboundHandler<ProxyRequest> {
             new java.util.TreeMap<>(cluster.counters()).forEach((name, value) -> store.append("sibyl.cluster.")
                     .append(name).append(" = ").append(value).append('\n'));
         }
-        text += store;
+        text += store + JVM.text();
         page(ctx, request, text, "text/plain; charset=us-ascii");
     }
 
