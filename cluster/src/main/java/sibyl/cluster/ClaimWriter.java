@@ -40,7 +40,7 @@ final class ClaimWriter implements AutoCloseable {
     private record Flush(CompletableFuture<Void> done) implements Op {}
 
     private final IMap<String, long[]> claims;
-    private final UUID self;
+    private volatile UUID self;
     private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>(CAPACITY);
     private final Thread thread;
     private volatile boolean closed;
@@ -55,6 +55,11 @@ final class ClaimWriter implements AutoCloseable {
         this.thread = new Thread(this::run, "sibyl-claim-writer");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** This member's id changed (it merged into another cluster after a split): claims are written under the new one. */
+    void self(UUID now) {
+        self = now;
     }
 
     /** Queues a claim of {@code key} until {@code expiresAtMillis}; never blocks (false: dropped, queue full). */

@@ -32,7 +32,7 @@ final class KeptClaims implements AutoCloseable {
 
     private final IMap<String, long[]> claims;
     private final PartitionTable table;
-    private final UUID self;
+    private volatile UUID self;
     private final ConcurrentHashMap<String, Claim> kept = new ConcurrentHashMap<>();
     private final UUID registration;
 
@@ -42,6 +42,11 @@ final class KeptClaims implements AutoCloseable {
         this.self = self;
         this.registration = claims.addLocalEntryListener(new Mirror(), Predicates.alwaysTrue(), true);
         reconcile(null);
+    }
+
+    /** This member's id changed (it merged into another cluster after a split). */
+    void self(UUID now) {
+        self = now;
     }
 
     /** The claim of {@code key} kept here, or null. */

@@ -90,7 +90,11 @@ public final class Ownership implements AutoCloseable {
     static final long SWEEP_SECONDS = 30;
 
     private final HazelcastInstance hazelcast;
-    private final UUID self;
+    /**
+     * This member's id: Hazelcast gives the member a new one when it merges into another cluster
+     * after a split (see {@link #rejoined}).
+     */
+    private volatile UUID self;
     private final Holdings holdings;
     private final long handoverMillis;
     private final PartitionTable table;
@@ -214,6 +218,7 @@ public final class Ownership implements AutoCloseable {
      * to ask first. Local reads only; allocates nothing.
      */
     public Answer answer(String key) {
+        UUID self = this.self;
         UUID owner = placedOn(key, table.owner(table.partitionOf(key)));
         if (owner == null) {
             return Answer.UNKNOWN;
@@ -242,6 +247,7 @@ public final class Ownership implements AutoCloseable {
      * </ul>
      */
     public UUID route(String key, Set<UUID> via) {
+        UUID self = this.self;
         int partition = table.partitionOf(key);
         // The table read once: two reads could straddle a migration and disagree.
         UUID partitionOwner = table.owner(partition);
@@ -425,13 +431,18 @@ public final class Ownership implements AutoCloseable {
      * {@link #kept}, and this node's own claims there released (its URLs are placed on it now).
      */
     private void refresh() {
+        UUID current = hazelcast.getCluster().getLocalMember().getUuid();
+        boolean rejoined = !current.equals(self);
+        if (rejoined) {
+            rejoined(current);
+        }
         java.util.Collection<Member> members = hazelcast.getCluster().getMembers();
-        if (members.stream().filter(member -> !member.isLiteMember()).count() != liveOrder.length) {
+        if (rejoined || members.stream().filter(member -> !member.isLiteMember()).count() != liveOrder.length) {
             members(new HashSet<>(members)); // a lite member promoted: no membership event says so
         }
         tellLoad();
         long now = System.currentTimeMillis();
-        PartitionTable.Changes changes = table.refresh(now, handoverMillis);
+        PartitionTable.Changes changes = rejoined ? table.rejoined(current) : table.refresh(now, handoverMillis);
         if (changes.isEmpty()) {
             return;
         }
@@ -474,6 +485,23 @@ public final class Ownership implements AutoCloseable {
         }
         log.info("partitions moved: {} lost, {} gained; {} URLs held here claimed, {} claims released",
                 changes.lost().cardinality(), changes.gained().cardinality(), counts[0], counts[1]);
+    }
+
+    /**
+     * This member merged into another cluster after a split, and Hazelcast gave it the new id
+     * {@code now}: every part of the ownership that said "self" says {@code now}. Its claims under
+     * the old id are void (no live member has it; their partition owners sweep them), so they are
+     * forgotten here, and the refresh that follows claims again, under the new id, what this
+     * node holds of partitions other members own.
+     */
+    private void rejoined(UUID now) {
+        log.warn("this member merged into another cluster after a split and is {} now (was {}): its claims are written"
+                + " again under the new id", now, self);
+        self = now;
+        writer.self(now);
+        loads.self(now);
+        kept.self(now);
+        exceptions.clear();
     }
 
     private void refreshQuietly() {
