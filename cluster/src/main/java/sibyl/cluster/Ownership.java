@@ -67,7 +67,7 @@ public final class Ownership implements AutoCloseable {
     /** What this member has done for the cluster since it joined. */
     public record Counters(long storesPlaced, long storesElsewhere, long claimsWritten, long releasesWritten,
             long writeBatches, long writesDropped, long overflows, long handoverRoutes, long claimsKept,
-            long exceptionsHeld) {
+            long exceptionsHeld, long claimsRefused, long duplicatesDropped) {
 
         /** As name → value, for counters pages. */
         public Map<String, Long> asMap() {
@@ -82,6 +82,8 @@ public final class Ownership implements AutoCloseable {
             map.put("handover_routes", handoverRoutes);
             map.put("claims_kept", claimsKept);
             map.put("exceptions_held", exceptionsHeld);
+            map.put("claims_refused", claimsRefused);
+            map.put("duplicates_dropped", duplicatesDropped);
             return map;
         }
     }
@@ -120,6 +122,7 @@ public final class Ownership implements AutoCloseable {
     private final LongAdder storesElsewhere = new LongAdder();
     private final LongAdder overflows = new LongAdder();
     private final LongAdder handoverRoutes = new LongAdder();
+    private final LongAdder duplicatesDropped = new LongAdder();
 
     Ownership(HazelcastInstance hazelcast, IMap<String, long[]> claims, ITopic<long[]> loadTopic,
             ITopic<long[]> handovers, Holdings holdings, double balanceFactor, java.time.Duration handover) {
@@ -128,10 +131,10 @@ public final class Ownership implements AutoCloseable {
         this.holdings = holdings;
         this.handoverMillis = handover.toMillis();
         this.table = new PartitionTable(hazelcast, self);
-        this.writer = new ClaimWriter(claims, self);
+        this.writer = new ClaimWriter(claims, self, this::standing, this::refused);
         this.loads = new Loads(loadTopic, self);
         this.bound = new BoundedLoads(balanceFactor);
-        this.kept = new KeptClaims(claims, table, self);
+        this.kept = new KeptClaims(claims, table, self, this::kept);
         this.handovers = handovers;
         this.handoverRegistration = handovers.addMessageListener(message -> {
             long[] wire = message.getMessageObject();
@@ -153,6 +156,8 @@ public final class Ownership implements AutoCloseable {
                 members(event.getMembers());
                 loads.tellAgain();
                 soon(Ownership.this::tellLoad);
+                // Its claims may have come before this event: they stand now.
+                soon(kept::retell);
                 log.info("member joined: {}; {} members", MemberInfo.of(event.getMember()), event.getMembers().size());
             }
 
@@ -396,7 +401,49 @@ public final class Ownership implements AutoCloseable {
     public Counters counters() {
         return new Counters(storesPlaced.sum(), storesElsewhere.sum(), writer.claimsWritten.sum(),
                 writer.releasesWritten.sum(), writer.batches.sum(), writer.dropped.sum(), overflows.sum(),
-                handoverRoutes.sum(), kept.size(), exceptions.size());
+                handoverRoutes.sum(), kept.size(), exceptions.size(), writer.claimsRefused.sum(), duplicatesDropped.sum());
+    }
+
+    /**
+     * A claim this member keeps, as it arrives: if it stands (another live member holds the URL)
+     * on a partition this member owns, a copy of the URL held here is a duplicate and is dropped.
+     * A holder answers HIT from its index alone, so two copies are two HITs, and Squid's pick
+     * between them would change from one request to the next. Both sides of a network split
+     * store what they are asked for; after the merge the member that lost a partition claims
+     * what it holds of it, and the partition owner that holds the same URLs gives way. The
+     * claim is the record the rest of the cluster routes by, so its holder keeps the URL; unless
+     * that member is draining: its claims are released soon, and what it handed over stays here.
+     */
+    private void kept(String key, Claim claim) {
+        UUID self = this.self;
+        if (claim.standsFor(self, live, System.currentTimeMillis()) && !loads.of(claim.holder()).draining()
+                && self.equals(table.owner(table.partitionOf(key))) && holdings.drop(key)) {
+            duplicatesDropped.increment();
+            log.debug("dropped {}: {} holds it, by its claim", key, claim.holder());
+        }
+    }
+
+    /**
+     * This member's claim of {@code key} was refused: another live member's claim stands (it
+     * stored the URL too). The record is that member's, so this copy is a duplicate, dropped.
+     */
+    private void refused(String key) {
+        exceptions.remove(key);
+        if (holdings.drop(key)) {
+            duplicatesDropped.increment();
+            log.debug("dropped {}: another member's claim of it stands", key);
+        }
+    }
+
+    /** The members whose claims stand against a claim of this member's: live, and not draining. */
+    private Set<UUID> standing() {
+        Set<UUID> standing = new HashSet<>();
+        for (UUID member : liveOrder) {
+            if (!loads.of(member).draining()) {
+                standing.add(member);
+            }
+        }
+        return standing;
     }
 
     /** Each live member's load as this member knows it (its own exact). */
