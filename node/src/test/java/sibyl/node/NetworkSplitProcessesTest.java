@@ -28,9 +28,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -44,10 +42,11 @@ import sibyl.icp.wire.IcpOpcode;
  * {@link NetworkNamespaces}): three nodes, each in a namespace of its own, Debian's Squid and
  * the small origin in the root namespace, every node an ICP and HTTP parent of Squid. The URLs
  * are warmed through Squid; then node 3's link is cut for longer than Hazelcast takes to see it
- * gone, while two clients keep asking Squid at a bounded rate; then the link is healed.
+ * gone, while two clients keep asking Squid at a bounded rate; then the link is healed; then
+ * the same with the oldest member, Hazelcast's master.
  *
  * <p>Every request must be answered 200 with the origin's body, whichever way Squid went (the
- * other parents, or direct). After the heal the two sides merge into one cluster of three,
+ * other parents, or direct). After each heal the two sides merge into one cluster of three,
  * ownership agrees again (each URL answered HIT over ICP by exactly one node), every copy any
  * node holds is the origin's body, and the cut node's descriptors and threads come back near
  * where they were. Hazelcast's failure detection and split-brain merge are shortened for the
@@ -60,7 +59,8 @@ import sibyl.icp.wire.IcpOpcode;
  */
 class NetworkSplitProcessesTest {
     private static final int NODES = 3;
-    private static final int CUT = 3;
+    /** The node cut off first; then the oldest member, Hazelcast's master. */
+    private static final int FIRST_CUT = 3;
     private static final int URLS = 120;
     private static final int SIZE = 4000;
     private static final String ORIGIN = NetworkNamespaces.ROOT_ADDRESS + ":8080";
@@ -68,8 +68,9 @@ class NetworkSplitProcessesTest {
     private static final String JAVA_OPTS = "-Xmx192m -XX:MaxDirectMemorySize=256m -XX:TieredStopAtLevel=1"
             + " -Dhazelcast.heartbeat.interval.seconds=1 -Dhazelcast.max.no.heartbeat.seconds=5"
             + " -Dhazelcast.merge.first.run.delay.seconds=5 -Dhazelcast.merge.next.run.delay.seconds=3";
-    /** Requests per second each of the two clients sends at most. */
+    /** Requests per second sent to Squid while nodes are cut off and healed, and at most so many unanswered. */
     private static final int RATE = 8;
+    private static final int IN_FLIGHT = 64;
     private static final Pattern MEMBERS = Pattern.compile("^cluster netsplit: (\\d+) members?");
     private static final Pattern NODE = Pattern.compile("(MISS|HIT) from (node\\d)");
 
@@ -152,110 +153,131 @@ class NetworkSplitProcessesTest {
                 }
             }
             try (IcpClient icp = IcpClient.open(new InetSocketAddress(NetworkNamespaces.ROOT_ADDRESS, 0))) {
-                assertEquals(List.of(), disagreements(icp, URLS, NetworkSplitProcessesTest::url), "one HIT per URL before the cut");
-                long baseFds = descriptors(pids[CUT]);
-                long baseThreads = threads(pids[CUT]);
-                Map<String, Integer> baseNames = threadNames(pids[CUT]);
-
+                assertEquals(List.of(), disagreements(icp, URLS, NetworkSplitProcessesTest::url), "one HIT per URL before the cuts");
                 Clients clients = processes.add(new Clients(throughSquid));
                 clients.start();
-                clients.phase("cut");
-                long cut = System.nanoTime();
-                namespaces.cut(CUT);
-                await("the others see node" + CUT + " gone").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                        .until(() -> members(clusterPage(direct, 1)) == NODES - 1 && members(clusterPage(direct, 2)) == NODES - 1);
-                long detected = millisSince(cut);
-                await("node" + CUT + " sees itself alone").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                        .until(() -> members(insidePage(namespaces, CUT)) == 1);
-                long detectedInside = millisSince(cut);
-                // Cut for a while after both sides have seen it: Squid gives up on the cut parent,
-                // and the others serve its URLs.
-                await().pollDelay(Duration.ofSeconds(8)).until(() -> true);
-                clients.phase("healing");
-                long cutMillis = millisSince(cut);
-                long heal = System.nanoTime();
-                namespaces.heal(CUT);
-                await("one cluster of three again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                        .until(() -> {
-                            processes.assertAlive();
-                            for (int i = 1; i <= NODES; i++) {
-                                String page = clusterPage(direct, i);
-                                if (members(page) != NODES || page.contains("warming up")) {
-                                    return false;
-                                }
-                            }
-                            return true;
-                        });
-                long merged = millisSince(heal);
-                List<String> disagreeing = new ArrayList<>();
-                long agreed = -1;
-                try {
-                    await("ownership agreed again: one HIT per URL").atMost(Duration.ofSeconds(30))
-                            .pollInterval(Duration.ofMillis(500)).until(() -> {
-                                disagreeing.clear();
-                                disagreeing.addAll(disagreements(icp, URLS, NetworkSplitProcessesTest::url));
-                                return disagreeing.isEmpty();
-                            });
-                    agreed = millisSince(heal);
-                } catch (org.awaitility.core.ConditionTimeoutException e) {
-                    // reported below, with the figures
-                }
-                // URLs no node has seen: each placed on one member, as every node's table says.
-                List<String> unseen = disagreements(icp, URLS, i -> "http://" + ORIGIN + "/objects/new" + i + "?size=" + SIZE);
-                clients.phase("healed");
-                await().pollDelay(Duration.ofSeconds(4)).until(() -> true);
+                StringBuilder results = new StringBuilder();
+                List<String> problems = new ArrayList<>();
+                int[] cuts = {FIRST_CUT, 0};
+                results.append(cutAndHeal(cuts[0], namespaces, processes, pids[cuts[0]], direct, icp, clients, problems));
+                cuts[1] = oldest(clusterPage(direct, cuts[0]));
+                results.append(cutAndHeal(cuts[1], namespaces, processes, pids[cuts[1]], direct, icp, clients, problems));
                 clients.stop();
 
                 for (int i = 0; i < URLS; i++) {
                     HttpResponse<byte[]> response = get(throughSquid, url(i));
-                    assertEquals(200, response.statusCode(), url(i) + " after the heal");
-                    assertTrue(Arrays.equals(body(path(i)), response.body()), url(i) + ": the origin's body after the heal");
+                    assertEquals(200, response.statusCode(), url(i) + " after the heals");
+                    assertTrue(Arrays.equals(body(path(i)), response.body()), url(i) + ": the origin's body after the heals");
                 }
                 int[] copies = stored();
-                long[] after = new long[2];
-                boolean settled = true;
-                try {
-                    await("node" + CUT + "'s descriptors and threads back near their baseline").atMost(Duration.ofSeconds(30))
-                            .pollInterval(Duration.ofMillis(500)).until(() -> {
-                                after[0] = descriptors(pids[CUT]);
-                                after[1] = threads(pids[CUT]);
-                                // The merge starts a few threads in Hazelcast's own pools (6 to 9 seen).
-                                return after[0] <= baseFds + 16 && after[1] <= baseThreads + 12;
-                            });
-                } catch (org.awaitility.core.ConditionTimeoutException e) {
-                    settled = false;
-                }
+                results.append("requests through Squid: ").append(clients.counts).append(", failed ")
+                        .append(clients.failures.size()).append(", not sent (").append(IN_FLIGHT).append(" unanswered) ")
+                        .append(clients.skipped.get()).append(", slowest ").append(clients.slowestMillis.get()).append(" ms\n")
+                        .append("answered by (node's X-Cache, or direct): ").append(clients.servedBy).append('\n')
+                        .append("Squid's hierarchy codes: ").append(hierarchies(squid, clients)).append('\n')
+                        .append("slowest in Squid's log: ").append(slowest(squid)).append('\n')
+                        .append("copies held at the end: ").append(copies[1]).append(" URLs on one node, ").append(copies[2])
+                        .append(" on two, ").append(copies[3]).append(" on three, ").append(copies[0]).append(" wrong\n")
+                        .append("origin requests: ").append(originRequests()).append(" for ").append(URLS).append(" URLs (")
+                        .append(URLS).append(" in the warm-up)\n");
+                Files.writeString(directory.resolve("netsplit-result.txt"), results);
+                System.out.print(results);
 
-                Map<String, Map<String, Integer>> hierarchy = hierarchies(squid, clients);
-                int origins = originRequests();
-                String result = "cut node" + CUT + " for " + cutMillis + " ms; the others saw it gone after " + detected
-                        + " ms, it saw itself alone after " + detectedInside + " ms\n"
-                        + "healed: one cluster of three after " + merged + " ms, one HIT per URL after " + agreed + " ms"
-                        + " (not: " + patterns(disagreeing) + "; of URLs never asked for, not: " + patterns(unseen) + ")\n"
-                        + "requests through Squid: " + clients.counts + ", failed " + clients.failures.size()
-                        + ", slowest " + clients.slowestMillis.get() + " ms\n"
-                        + "answered by (node's X-Cache, or direct): " + clients.servedBy + "\n"
-                        + "Squid's hierarchy codes: " + hierarchy + "\n"
-                        + "slowest in Squid's log: " + slowest(squid) + "\n"
-                        + "copies held after the heal: " + copies[1] + " URLs on one node, " + copies[2] + " on two, "
-                        + copies[3] + " on three, " + copies[0] + " wrong\n"
-                        + "origin requests: " + origins + " for " + URLS + " URLs (" + URLS + " in the warm-up)\n"
-                        + "node" + CUT + " descriptors " + baseFds + " -> " + after[0] + ", threads " + baseThreads + " -> "
-                        + after[1] + " (more: " + more(threadNames(pids[CUT]), baseNames) + ")\n";
-                Files.writeString(directory.resolve("netsplit-result.txt"), result);
-                System.out.print(result);
-
-                assertTrue(disagreeing.isEmpty(), disagreeing.size() + " URLs held in the cluster without exactly one HIT"
-                        + " 30 s after the merge: " + patterns(disagreeing));
-                assertTrue(unseen.isEmpty(), unseen.size() + " URLs never asked for without exactly one HIT: " + patterns(unseen));
+                assertEquals(List.of(), problems);
                 assertTrue(clients.failures.isEmpty(), clients.failures.size() + " requests failed: "
                         + clients.failures.subList(0, Math.min(10, clients.failures.size())));
-                assertTrue(clients.counts.getOrDefault("cut", 0) > 50, "the clients kept asking during the cut: " + clients.counts);
+                for (int cut : cuts) {
+                    assertTrue(clients.counts.getOrDefault("cut node" + cut, 0) > 40,
+                            "the clients kept asking while node" + cut + " was cut off: " + clients.counts);
+                }
                 assertEquals(0, copies[0], "a copy that is not the origin's body");
-                assertTrue(settled, "node" + CUT + "'s descriptors " + baseFds + " -> " + after[0] + ", threads "
-                        + baseThreads + " -> " + after[1]);
             }
         }
+    }
+
+    /**
+     * Cuts node {@code cut} off, waits until both sides have seen it and 8 s more, heals it, and
+     * waits until the cluster is one again and ownership agrees; the figures, and what went
+     * wrong into {@code problems}.
+     */
+    private static String cutAndHeal(int cut, NetworkNamespaces namespaces, Processes processes, long pid, HttpClient direct,
+            IcpClient icp, Clients clients, List<String> problems) throws Exception {
+        long baseFds = descriptors(pid);
+        long baseThreads = threads(pid);
+        Map<String, Integer> baseNames = threadNames(pid);
+        clients.phase("cut node" + cut);
+        long start = System.nanoTime();
+        namespaces.cut(cut);
+        await("the others see node" + cut + " gone").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    for (int i = 1; i <= NODES; i++) {
+                        if (i != cut && members(clusterPage(direct, i)) != NODES - 1) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+        long detected = millisSince(start);
+        await("node" + cut + " sees itself alone").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> members(insidePage(namespaces, cut)) == 1);
+        long detectedInside = millisSince(start);
+        // Cut for a while after both sides have seen it: Squid gives up on the cut parent, and
+        // the others serve its URLs.
+        await().pollDelay(Duration.ofSeconds(8)).until(() -> true);
+        clients.phase("healing node" + cut);
+        long cutMillis = millisSince(start);
+        long heal = System.nanoTime();
+        namespaces.heal(cut);
+        await("one cluster of three again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            processes.assertAlive();
+            for (int i = 1; i <= NODES; i++) {
+                String page = clusterPage(direct, i);
+                if (members(page) != NODES || page.contains("warming up")) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        long merged = millisSince(heal);
+        List<String> disagreeing = new ArrayList<>();
+        long agreed = -1;
+        try {
+            await("ownership agreed again: one HIT per URL").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        disagreeing.clear();
+                        disagreeing.addAll(disagreements(icp, URLS, NetworkSplitProcessesTest::url));
+                        return disagreeing.isEmpty();
+                    });
+            agreed = millisSince(heal);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            problems.add("node" + cut + ": " + disagreeing.size() + " URLs held in the cluster without exactly one HIT 30 s"
+                    + " after the merge: " + patterns(disagreeing) + ", " + disagreeing.subList(0, Math.min(5, disagreeing.size())));
+        }
+        // URLs no node has seen: each placed on one member, as every node's table says.
+        List<String> unseen = disagreements(icp, URLS, i -> "http://" + ORIGIN + "/objects/new" + cut + "-" + i + "?size=" + SIZE);
+        if (!unseen.isEmpty()) {
+            problems.add("node" + cut + ": " + unseen.size() + " URLs never asked for without exactly one HIT: " + patterns(unseen));
+        }
+        clients.phase("healed node" + cut);
+        await().pollDelay(Duration.ofSeconds(4)).until(() -> true);
+        long[] after = new long[2];
+        try {
+            await("node" + cut + "'s descriptors and threads back near their baseline").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(500)).until(() -> {
+                        after[0] = descriptors(pid);
+                        after[1] = threads(pid);
+                        // The merge starts a few threads in Hazelcast's own pools (2 to 13 seen).
+                        return after[0] <= baseFds + 16 && after[1] <= baseThreads + 16;
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            problems.add("node" + cut + "'s descriptors " + baseFds + " -> " + after[0] + ", threads " + baseThreads + " -> "
+                    + after[1]);
+        }
+        return "cut node" + cut + " for " + cutMillis + " ms; the others saw it gone after " + detected
+                + " ms, it saw itself alone after " + detectedInside + " ms\n"
+                + "healed: one cluster of three after " + merged + " ms, one HIT per URL after " + agreed + " ms\n"
+                + "node" + cut + " descriptors " + baseFds + " -> " + after[0] + ", threads " + baseThreads + " -> "
+                + after[1] + " (more: " + more(threadNames(pid), baseNames) + ")\n";
     }
 
     private static long millisSince(long start) {
@@ -310,6 +332,15 @@ class NetworkSplitProcessesTest {
         } catch (IOException e) {
             return "";
         }
+    }
+
+    /** The oldest member a cluster page lists (its first): Hazelcast's master. */
+    private static int oldest(String page) {
+        Matcher matcher = Pattern.compile("(?m)^[ *] +node(\\d) ").matcher(page);
+        if (!matcher.find()) {
+            throw new AssertionError("no member in the cluster page:\n" + page);
+        }
+        return Integer.parseInt(matcher.group(1));
     }
 
     private static int members(String page) {
@@ -465,11 +496,21 @@ class NetworkSplitProcessesTest {
         return byPhase;
     }
 
-    /** Two clients asking Squid for random URLs of the set, {@link #RATE} a second each at most. */
+    /**
+     * Requests to Squid for random URLs of the set, {@link #RATE} a second whether or not the
+     * earlier ones were answered (a request stuck on a cut node holds up no other), at most
+     * {@link #IN_FLIGHT} at once.
+     */
     private static final class Clients implements AutoCloseable {
         private final HttpClient squid;
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final List<Thread> threads = new ArrayList<>();
+        private final java.util.concurrent.ScheduledExecutorService sender = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor(runnable -> {
+                    Thread thread = new Thread(runnable, "netsplit-clients");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(IN_FLIGHT);
+        private final Random random = new Random(2186);
         private volatile String phase = "before";
         private final List<long[]> phaseStarts = Collections.synchronizedList(new ArrayList<>());
         private final List<String> phaseNames = Collections.synchronizedList(new ArrayList<>());
@@ -477,6 +518,7 @@ class NetworkSplitProcessesTest {
         final Map<String, Map<String, Integer>> servedBy = new ConcurrentHashMap<>();
         final List<String> failures = Collections.synchronizedList(new ArrayList<>());
         final AtomicLong slowestMillis = new AtomicLong();
+        final AtomicLong skipped = new AtomicLong();
 
         Clients(HttpClient squid) {
             this.squid = squid;
@@ -502,45 +544,41 @@ class NetworkSplitProcessesTest {
         }
 
         void start() {
-            for (int c = 0; c < 2; c++) {
-                Random random = new Random(c);
-                Thread thread = new Thread(() -> {
-                    long interval = TimeUnit.SECONDS.toNanos(1) / RATE;
-                    long next = System.nanoTime();
-                    while (running.get()) {
-                        String sentIn = phase;
-                        int i = random.nextInt(URLS);
-                        long start = System.nanoTime();
-                        try {
-                            HttpResponse<byte[]> response = get(squid, url(i));
+            sender.scheduleAtFixedRate(this::send, 0, TimeUnit.SECONDS.toMicros(1) / RATE, TimeUnit.MICROSECONDS);
+        }
+
+        private void send() {
+            if (!inFlight.tryAcquire()) {
+                skipped.incrementAndGet();
+                return;
+            }
+            String sentIn = phase;
+            int i = random.nextInt(URLS);
+            long start = System.nanoTime();
+            squid.sendAsync(HttpRequest.newBuilder(URI.create(url(i))).timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, failure) -> {
+                        if (failure != null) {
+                            failures.add(sentIn + " " + url(i) + ": " + failure);
+                        } else {
                             if (response.statusCode() != 200 || !Arrays.equals(body(path(i)), response.body())) {
-                                failures.add(sentIn + " " + url(i) + ": " + response.statusCode() + ", " + response.body().length
-                                        + " bytes, " + xCache(response));
+                                failures.add(sentIn + " " + url(i) + ": " + response.statusCode() + ", "
+                                        + response.body().length + " bytes, " + xCache(response));
                             }
                             Matcher node = NODE.matcher(xCache(response));
                             String by = node.find() ? node.group(2) + " " + node.group(1) : "direct";
                             servedBy.computeIfAbsent(sentIn, p -> new ConcurrentHashMap<>()).merge(by, 1, Integer::sum);
-                        } catch (IOException e) {
-                            failures.add(sentIn + " " + url(i) + ": " + e);
-                        } catch (InterruptedException e) {
-                            return;
                         }
                         counts.merge(sentIn, 1, Integer::sum);
                         slowestMillis.accumulateAndGet(millisSince(start), Math::max);
-                        next = Math.max(next + interval, System.nanoTime());
-                        LockSupport.parkNanos(next - System.nanoTime()); // the rate bound, not a wait for a condition
-                    }
-                }, "netsplit-client-" + c);
-                thread.setDaemon(true);
-                thread.start();
-                threads.add(thread);
-            }
+                        inFlight.release();
+                    });
         }
 
+        /** Stops sending, and waits (60 s at most) for the answers still due. */
         void stop() throws InterruptedException {
-            running.set(false);
-            for (Thread thread : threads) {
-                thread.join(60_000);
+            sender.shutdownNow();
+            if (inFlight.tryAcquire(IN_FLIGHT, 60, TimeUnit.SECONDS)) {
+                inFlight.release(IN_FLIGHT);
             }
         }
 
