@@ -14,6 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,9 +23,9 @@ import org.slf4j.LoggerFactory;
  * Writes this member's claims and releases to the claims map in batches, in the order they were
  * made, on a thread of its own: whoever asks for a write (an event loop storing a response)
  * only queues it. What is queued while a batch is written goes out together in the next one:
- * one {@code putAll} for the claims, one entry processor run for the releases, each split by
- * Hazelcast into one operation per member. A later write of a URL replaces an earlier one still
- * queued.
+ * one entry processor run for the claims (each refused where another member's claim stands),
+ * one for the releases, each split by Hazelcast into one operation per member. A later write of
+ * a URL replaces an earlier one still queued.
  */
 final class ClaimWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClaimWriter.class);
@@ -40,7 +42,11 @@ final class ClaimWriter implements AutoCloseable {
     private record Flush(CompletableFuture<Void> done) implements Op {}
 
     private final IMap<String, long[]> claims;
-    private final UUID self;
+    private volatile UUID self;
+    /** The members whose claims a claim of this member's does not replace: live, not draining. */
+    private final Supplier<Set<UUID>> standing;
+    /** Told of each claim refused because another member's stands. */
+    private final Consumer<String> refused;
     private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>(CAPACITY);
     private final Thread thread;
     private volatile boolean closed;
@@ -48,13 +54,21 @@ final class ClaimWriter implements AutoCloseable {
     final LongAdder releasesWritten = new LongAdder();
     final LongAdder batches = new LongAdder();
     final LongAdder dropped = new LongAdder();
+    final LongAdder claimsRefused = new LongAdder();
 
-    ClaimWriter(IMap<String, long[]> claims, UUID self) {
+    ClaimWriter(IMap<String, long[]> claims, UUID self, Supplier<Set<UUID>> standing, Consumer<String> refused) {
         this.claims = claims;
         this.self = self;
+        this.standing = standing;
+        this.refused = refused;
         this.thread = new Thread(this::run, "sibyl-claim-writer");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** This member's id changed (it merged into another cluster after a split): claims are written under the new one. */
+    void self(UUID now) {
+        self = now;
     }
 
     /** Queues a claim of {@code key} until {@code expiresAtMillis}; never blocks (false: dropped, queue full). */
@@ -145,20 +159,29 @@ final class ClaimWriter implements AutoCloseable {
         if (latest.isEmpty()) {
             return;
         }
-        Map<String, long[]> claimed = new HashMap<>();
+        Map<String, Long> claimed = new HashMap<>();
         Set<String> released = new java.util.HashSet<>();
         latest.forEach((key, expires) -> {
             if (expires == 0) {
                 released.add(key);
             } else {
-                claimed.put(key, new Claim(self, expires).toWire());
+                claimed.put(key, expires);
             }
         });
         batches.increment();
         try {
             if (!claimed.isEmpty()) {
-                claims.putAllAsync(claimed).toCompletableFuture().get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                claimsWritten.add(claimed.size());
+                Map<String, Boolean> written = claims.submitToKeys(claimed.keySet(), new ClaimProcessors.ClaimUnlessHeld(
+                        self, Set.copyOf(standing.get()), System.currentTimeMillis(), claimed))
+                        .toCompletableFuture().get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                written.forEach((key, claimedHere) -> {
+                    if (Boolean.TRUE.equals(claimedHere)) {
+                        claimsWritten.increment();
+                    } else {
+                        claimsRefused.increment();
+                        refused.accept(key);
+                    }
+                });
             }
             if (!released.isEmpty()) {
                 claims.submitToKeys(released, new ClaimProcessors.ReleaseIfHeldBy(self)).toCompletableFuture()

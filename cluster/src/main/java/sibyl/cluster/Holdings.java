@@ -40,6 +40,17 @@ public interface Holdings {
     /** Bytes the held responses cost. */
     long bytes();
 
+    /**
+     * Stops holding {@code key}, if it is held: another member's claim of it stands on the
+     * partition this member answers for, so this copy is a duplicate (both sides of a network
+     * split stored the URL; or this member fetched it inside a claim's consistency window), and
+     * only the claim's holder is to answer HIT for it. Called on a Hazelcast event thread or the
+     * ownership's. True if it was held.
+     */
+    default boolean drop(String key) {
+        return false;
+    }
+
     /** Calls {@code held} for every URL held now (a snapshot is not needed: concurrent changes may be seen or not). */
     void forEachHeld(Held held);
 }

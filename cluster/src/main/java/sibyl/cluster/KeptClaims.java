@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,21 +33,34 @@ final class KeptClaims implements AutoCloseable {
 
     private final IMap<String, long[]> claims;
     private final PartitionTable table;
-    private final UUID self;
+    private volatile UUID self;
     private final ConcurrentHashMap<String, Claim> kept = new ConcurrentHashMap<>();
+    /** Told of every claim kept, as it comes (by event, or read for a partition gained). */
+    private final BiConsumer<String, Claim> onKept;
     private final UUID registration;
 
-    KeptClaims(IMap<String, long[]> claims, PartitionTable table, UUID self) {
+    KeptClaims(IMap<String, long[]> claims, PartitionTable table, UUID self, BiConsumer<String, Claim> onKept) {
         this.claims = claims;
         this.table = table;
         this.self = self;
+        this.onKept = onKept;
         this.registration = claims.addLocalEntryListener(new Mirror(), Predicates.alwaysTrue(), true);
         reconcile(null);
+    }
+
+    /** This member's id changed (it merged into another cluster after a split). */
+    void self(UUID now) {
+        self = now;
     }
 
     /** The claim of {@code key} kept here, or null. */
     Claim get(String key) {
         return kept.get(key);
+    }
+
+    /** Tells {@code onKept} of every claim kept here again (a member joined: its claims may stand now). */
+    void retell() {
+        kept.forEach(onKept);
     }
 
     int size() {
@@ -68,6 +82,7 @@ final class KeptClaims implements AutoCloseable {
             Claim claim = Claim.fromWire(value);
             if (claim != null) {
                 kept.put(key, claim);
+                onKept.accept(key, claim);
             }
         });
         if (partitions == null) {
@@ -121,6 +136,7 @@ final class KeptClaims implements AutoCloseable {
             Claim claim = Claim.fromWire(event.getValue());
             if (claim != null) {
                 kept.put(event.getKey(), claim);
+                onKept.accept(event.getKey(), claim);
             }
         }
 

@@ -26,7 +26,7 @@ final class Loads {
     static final long HEARTBEAT_MILLIS = 2_000;
 
     private final ITopic<long[]> topic;
-    private final UUID self;
+    private volatile UUID self;
     private final Map<UUID, Load> told = new ConcurrentHashMap<>();
     private final UUID registration;
     private volatile long[] lastTold;
@@ -61,6 +61,12 @@ final class Loads {
         lastTold = wire;
         lastToldAt = nowMillis;
         ownAsTold = load;
+    }
+
+    /** This member's id changed (it merged into another cluster after a split): its load is told under the new one. */
+    void self(UUID now) {
+        self = now;
+        lastTold = null;
     }
 
     /** Whether {@code member} has told its load yet. */

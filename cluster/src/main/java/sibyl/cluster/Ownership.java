@@ -67,7 +67,7 @@ public final class Ownership implements AutoCloseable {
     /** What this member has done for the cluster since it joined. */
     public record Counters(long storesPlaced, long storesElsewhere, long claimsWritten, long releasesWritten,
             long writeBatches, long writesDropped, long overflows, long handoverRoutes, long claimsKept,
-            long exceptionsHeld) {
+            long exceptionsHeld, long claimsRefused, long duplicatesDropped) {
 
         /** As name → value, for counters pages. */
         public Map<String, Long> asMap() {
@@ -82,6 +82,8 @@ public final class Ownership implements AutoCloseable {
             map.put("handover_routes", handoverRoutes);
             map.put("claims_kept", claimsKept);
             map.put("exceptions_held", exceptionsHeld);
+            map.put("claims_refused", claimsRefused);
+            map.put("duplicates_dropped", duplicatesDropped);
             return map;
         }
     }
@@ -90,7 +92,11 @@ public final class Ownership implements AutoCloseable {
     static final long SWEEP_SECONDS = 30;
 
     private final HazelcastInstance hazelcast;
-    private final UUID self;
+    /**
+     * This member's id: Hazelcast gives the member a new one when it merges into another cluster
+     * after a split (see {@link #rejoined}).
+     */
+    private volatile UUID self;
     private final Holdings holdings;
     private final long handoverMillis;
     private final PartitionTable table;
@@ -116,6 +122,7 @@ public final class Ownership implements AutoCloseable {
     private final LongAdder storesElsewhere = new LongAdder();
     private final LongAdder overflows = new LongAdder();
     private final LongAdder handoverRoutes = new LongAdder();
+    private final LongAdder duplicatesDropped = new LongAdder();
 
     Ownership(HazelcastInstance hazelcast, IMap<String, long[]> claims, ITopic<long[]> loadTopic,
             ITopic<long[]> handovers, Holdings holdings, double balanceFactor, java.time.Duration handover) {
@@ -124,10 +131,10 @@ public final class Ownership implements AutoCloseable {
         this.holdings = holdings;
         this.handoverMillis = handover.toMillis();
         this.table = new PartitionTable(hazelcast, self);
-        this.writer = new ClaimWriter(claims, self);
+        this.writer = new ClaimWriter(claims, self, this::standing, this::refused);
         this.loads = new Loads(loadTopic, self);
         this.bound = new BoundedLoads(balanceFactor);
-        this.kept = new KeptClaims(claims, table, self);
+        this.kept = new KeptClaims(claims, table, self, this::kept);
         this.handovers = handovers;
         this.handoverRegistration = handovers.addMessageListener(message -> {
             long[] wire = message.getMessageObject();
@@ -149,6 +156,8 @@ public final class Ownership implements AutoCloseable {
                 members(event.getMembers());
                 loads.tellAgain();
                 soon(Ownership.this::tellLoad);
+                // Its claims may have come before this event: they stand now.
+                soon(kept::retell);
                 log.info("member joined: {}; {} members", MemberInfo.of(event.getMember()), event.getMembers().size());
             }
 
@@ -214,6 +223,7 @@ public final class Ownership implements AutoCloseable {
      * to ask first. Local reads only; allocates nothing.
      */
     public Answer answer(String key) {
+        UUID self = this.self;
         UUID owner = placedOn(key, table.owner(table.partitionOf(key)));
         if (owner == null) {
             return Answer.UNKNOWN;
@@ -242,6 +252,7 @@ public final class Ownership implements AutoCloseable {
      * </ul>
      */
     public UUID route(String key, Set<UUID> via) {
+        UUID self = this.self;
         int partition = table.partitionOf(key);
         // The table read once: two reads could straddle a migration and disagree.
         UUID partitionOwner = table.owner(partition);
@@ -390,7 +401,49 @@ public final class Ownership implements AutoCloseable {
     public Counters counters() {
         return new Counters(storesPlaced.sum(), storesElsewhere.sum(), writer.claimsWritten.sum(),
                 writer.releasesWritten.sum(), writer.batches.sum(), writer.dropped.sum(), overflows.sum(),
-                handoverRoutes.sum(), kept.size(), exceptions.size());
+                handoverRoutes.sum(), kept.size(), exceptions.size(), writer.claimsRefused.sum(), duplicatesDropped.sum());
+    }
+
+    /**
+     * A claim this member keeps, as it arrives: if it stands (another live member holds the URL)
+     * on a partition this member owns, a copy of the URL held here is a duplicate and is dropped.
+     * A holder answers HIT from its index alone, so two copies are two HITs, and Squid's pick
+     * between them would change from one request to the next. Both sides of a network split
+     * store what they are asked for; after the merge the member that lost a partition claims
+     * what it holds of it, and the partition owner that holds the same URLs gives way. The
+     * claim is the record the rest of the cluster routes by, so its holder keeps the URL; unless
+     * that member is draining: its claims are released soon, and what it handed over stays here.
+     */
+    private void kept(String key, Claim claim) {
+        UUID self = this.self;
+        if (claim.standsFor(self, live, System.currentTimeMillis()) && !loads.of(claim.holder()).draining()
+                && self.equals(table.owner(table.partitionOf(key))) && holdings.drop(key)) {
+            duplicatesDropped.increment();
+            log.debug("dropped {}: {} holds it, by its claim", key, claim.holder());
+        }
+    }
+
+    /**
+     * This member's claim of {@code key} was refused: another live member's claim stands (it
+     * stored the URL too). The record is that member's, so this copy is a duplicate, dropped.
+     */
+    private void refused(String key) {
+        exceptions.remove(key);
+        if (holdings.drop(key)) {
+            duplicatesDropped.increment();
+            log.debug("dropped {}: another member's claim of it stands", key);
+        }
+    }
+
+    /** The members whose claims stand against a claim of this member's: live, and not draining. */
+    private Set<UUID> standing() {
+        Set<UUID> standing = new HashSet<>();
+        for (UUID member : liveOrder) {
+            if (!loads.of(member).draining()) {
+                standing.add(member);
+            }
+        }
+        return standing;
     }
 
     /** Each live member's load as this member knows it (its own exact). */
@@ -425,13 +478,18 @@ public final class Ownership implements AutoCloseable {
      * {@link #kept}, and this node's own claims there released (its URLs are placed on it now).
      */
     private void refresh() {
+        UUID current = hazelcast.getCluster().getLocalMember().getUuid();
+        boolean rejoined = !current.equals(self);
+        if (rejoined) {
+            rejoined(current);
+        }
         java.util.Collection<Member> members = hazelcast.getCluster().getMembers();
-        if (members.stream().filter(member -> !member.isLiteMember()).count() != liveOrder.length) {
+        if (rejoined || members.stream().filter(member -> !member.isLiteMember()).count() != liveOrder.length) {
             members(new HashSet<>(members)); // a lite member promoted: no membership event says so
         }
         tellLoad();
         long now = System.currentTimeMillis();
-        PartitionTable.Changes changes = table.refresh(now, handoverMillis);
+        PartitionTable.Changes changes = rejoined ? table.rejoined(current) : table.refresh(now, handoverMillis);
         if (changes.isEmpty()) {
             return;
         }
@@ -474,6 +532,23 @@ public final class Ownership implements AutoCloseable {
         }
         log.info("partitions moved: {} lost, {} gained; {} URLs held here claimed, {} claims released",
                 changes.lost().cardinality(), changes.gained().cardinality(), counts[0], counts[1]);
+    }
+
+    /**
+     * This member merged into another cluster after a split, and Hazelcast gave it the new id
+     * {@code now}: every part of the ownership that said "self" says {@code now}. Its claims under
+     * the old id are void (no live member has it; their partition owners sweep them), so they are
+     * forgotten here, and the refresh that follows claims again, under the new id, what this
+     * node holds of partitions other members own.
+     */
+    private void rejoined(UUID now) {
+        log.warn("this member merged into another cluster after a split and is {} now (was {}): its claims are written"
+                + " again under the new id", now, self);
+        self = now;
+        writer.self(now);
+        loads.self(now);
+        kept.self(now);
+        exceptions.clear();
     }
 
     private void refreshQuietly() {

@@ -29,7 +29,7 @@ final class PartitionTable {
     }
 
     private final HazelcastInstance hazelcast;
-    private final UUID self;
+    private volatile UUID self;
     private final Partition[] partitions;
     /** Null when it does not agree with Hazelcast's own hashing (another version): ask Hazelcast then. */
     private final PartitionIds ids;
@@ -121,6 +121,27 @@ final class PartitionTable {
                 }
             }
             seen.set(id, now);
+        }
+        return new Changes(lost, gained);
+    }
+
+    /**
+     * This member's id is {@code now} from here on: Hazelcast gives a member a new id when it
+     * merges into another cluster after a split. Every partition not owned under the new id is
+     * lost (the URLs of it held here must be claimed again: claims under the old id are void),
+     * every partition owned under it gained; no handover is waited for.
+     */
+    Changes rejoined(UUID now) {
+        self = now;
+        BitSet lost = new BitSet(partitions.length);
+        BitSet gained = new BitSet(partitions.length);
+        for (int id = 0; id < partitions.length; id++) {
+            UUID owner = owner(id);
+            (now.equals(owner) ? gained : lost).set(id);
+            seen.set(id, owner);
+            handedOverBy.set(id, null);
+            handoverUntil.set(id, 0);
+            released.set(id, null);
         }
         return new Changes(lost, gained);
     }

@@ -2,6 +2,7 @@ package sibyl.cluster;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -123,23 +124,54 @@ class OwnershipTest {
     }
 
     @Test
-    void aReleaseNeverRemovesAnotherMembersNewerClaim() {
+    void aSecondHolderOfAClaimedUrlIsRefusedAndDropsItsCopy() {
         String url = "http://example.com/stored-twice";
         int owner = cluster.partitionOwner(url);
         int first = (owner + 1) % 3;
         int second = (owner + 2) % 3;
+        cluster.holdings.get(first).held.put(url, inAnHour());
         at(first).stored(url, inAnHour());
         at(first).flush().join();
+        long refused = at(second).counters().claimsRefused();
+        long dropped = at(second).counters().duplicatesDropped();
+        cluster.holdings.get(second).held.put(url, inAnHour());
         at(second).stored(url, inAnHour());
         at(second).flush().join();
 
-        at(first).removed(url);
-        at(first).flush().join();
+        assertEquals(refused + 1, at(second).counters().claimsRefused());
+        assertEquals(dropped + 1, at(second).counters().duplicatesDropped());
+        assertFalse(cluster.holdings.get(second).held.containsKey(url), "the second copy is dropped");
+        assertEquals(cluster.members.get(first).id(), Claim.fromWire(cluster.members.get(0).claims().get(url)).holder(),
+                "the first holder's record stands");
+        assertEquals(0, at(second).counters().exceptionsHeld());
 
-        assertEquals(cluster.members.get(second).id(), Claim.fromWire(cluster.members.get(0).claims().get(url)).holder());
-        at(second).removed(url);
-        at(second).flush().join();
+        cluster.holdings.get(first).held.remove(url);
+        removeQuietly(first, url);
         assertNull(cluster.members.get(0).claims().get(url));
+    }
+
+    @Test
+    void aPartitionOwnerHoldingAUrlAnotherMemberClaimsDropsItsCopy() {
+        // As after a network split: both sides stored the URL, and the member that lost the
+        // partition at the merge claims its copy. Two holders would be two ICP HITs.
+        String url = "http://example.com/stored-on-both-sides";
+        int owner = cluster.partitionOwner(url);
+        int holder = (owner + 1) % 3;
+        long dropped = at(owner).counters().duplicatesDropped();
+        cluster.holdings.get(owner).held.put(url, inAnHour());
+        at(owner).stored(url, inAnHour());
+        cluster.holdings.get(holder).held.put(url, inAnHour());
+        at(holder).stored(url, inAnHour());
+        at(holder).flush().join();
+
+        await().until(() -> !cluster.holdings.get(owner).held.containsKey(url));
+        assertEquals(dropped + 1, at(owner).counters().duplicatesDropped());
+        assertTrue(cluster.holdings.get(holder).held.containsKey(url), "the claim's holder keeps its copy");
+        assertEquals(Ownership.Answer.ELSEWHERE, at(owner).answer(url));
+        assertEquals(cluster.members.get(holder).id(), at(owner).route(url, Set.of()));
+
+        cluster.holdings.get(holder).held.remove(url);
+        removeQuietly(holder, url);
     }
 
     @Test

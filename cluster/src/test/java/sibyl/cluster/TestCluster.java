@@ -42,6 +42,11 @@ final class TestCluster implements AutoCloseable {
         }
 
         @Override
+        public boolean drop(String key) {
+            return held.remove(key) != null;
+        }
+
+        @Override
         public void forEachHeld(Held consumer) {
             held.forEach(consumer::accept);
         }

@@ -65,6 +65,13 @@ public final class IndexClaims implements CacheIndex.Listener, Holdings {
         return current == null ? 0 : current.rankedWeight();
     }
 
+    /** Another member's copy of {@code key} is the one the cluster answers for: this one goes. */
+    @Override
+    public boolean drop(String key) {
+        CacheIndex current = index;
+        return current != null && current.invalidate(key);
+    }
+
     @Override
     public void forEachHeld(Held held) {
         CacheIndex current = index;
