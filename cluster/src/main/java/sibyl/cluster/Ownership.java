@@ -503,6 +503,10 @@ public final class Ownership implements AutoCloseable {
                 if (changes.lost().get(partition) && freshUntil > now && exceptions.add(key)) {
                     writer.claimWaiting(key, freshUntil);
                     counts[0]++;
+                } else if (changes.moved().get(partition) && freshUntil > now && exceptions.contains(key)) {
+                    // Its new owner had only an asynchronous backup of the claims: say it again.
+                    writer.claimWaiting(key, freshUntil);
+                    counts[0]++;
                 } else if (changes.gained().get(partition) && exceptions.remove(key)) {
                     writer.releaseWaiting(key);
                     counts[1]++;

@@ -21,10 +21,14 @@ import org.slf4j.LoggerFactory;
 final class PartitionTable {
     private static final Logger log = LoggerFactory.getLogger(PartitionTable.class);
 
-    /** What a refresh found changed for this member. */
-    record Changes(BitSet lost, BitSet gained) {
+    /**
+     * What a refresh found changed: partitions this member lost and gained, and partitions that
+     * went from one other member to another (whose new owner may have lost claims made there:
+     * its copy of them was an asynchronous backup).
+     */
+    record Changes(BitSet lost, BitSet gained, BitSet moved) {
         boolean isEmpty() {
-            return lost.isEmpty() && gained.isEmpty();
+            return lost.isEmpty() && gained.isEmpty() && moved.isEmpty();
         }
     }
 
@@ -103,6 +107,7 @@ final class PartitionTable {
     Changes refresh(long nowMillis, long handoverMillis) {
         BitSet lost = new BitSet(partitions.length);
         BitSet gained = new BitSet(partitions.length);
+        BitSet moved = new BitSet(partitions.length);
         for (int id = 0; id < partitions.length; id++) {
             UUID now = owner(id);
             UUID before = seen.get(id);
@@ -112,6 +117,8 @@ final class PartitionTable {
             if (self.equals(before)) {
                 lost.set(id);
                 released.set(id, null);
+            } else if (before != null && !self.equals(now)) {
+                moved.set(id);
             }
             if (self.equals(now)) {
                 gained.set(id);
@@ -122,7 +129,7 @@ final class PartitionTable {
             }
             seen.set(id, now);
         }
-        return new Changes(lost, gained);
+        return new Changes(lost, gained, moved);
     }
 
     /**
@@ -143,7 +150,7 @@ final class PartitionTable {
             handoverUntil.set(id, 0);
             released.set(id, null);
         }
-        return new Changes(lost, gained);
+        return new Changes(lost, gained, new BitSet(partitions.length));
     }
 
     /** Whether {@code ids} finds the partition Hazelcast finds, for a sample of URL-like keys. */
