@@ -22,6 +22,12 @@ public final class HttpStats {
     final LongAdder peerErrors = new LongAdder();
     final LongAdder splicedBytes = new LongAdder();
     final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final sibyl.node.origin.OriginStats origin = new sibyl.node.origin.OriginStats();
+
+    /** The origin clients' pools, retries and faults ({@code sibyl.origin.*} on the counters page). */
+    public sibyl.node.origin.OriginStats origin() {
+        return origin;
+    }
 
     public long requests() {
         return requests.sum();
