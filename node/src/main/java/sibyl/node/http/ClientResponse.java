@@ -106,9 +106,13 @@ final class ClientResponse {
         ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), status, detail, request.version(), request.keepAlive(), via));
     }
 
-    /** A response under way cannot be completed: closing the connection is the only honest end. */
+    /**
+     * The origin's response under way cannot be completed: closing the connection is the only
+     * honest end. The access log blames the origin, not the client.
+     */
     void cutShort() {
         done = true;
+        request.transaction().originFault = true;
         ctx.close();
     }
 

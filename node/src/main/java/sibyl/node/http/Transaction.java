@@ -23,6 +23,11 @@ final class Transaction {
     String contentType = "-";
     long bytesOut;
     boolean aborted;
+    /**
+     * The origin, not the client, cut the response short: logged with the status as sent, not
+     * as {@code _ABORTED} (which says the client left), as nginx logs it.
+     */
+    boolean originFault;
 
     Transaction(String client, String method, String url) {
         this.client = client;

@@ -18,6 +18,8 @@ import java.io.IOException;
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final OriginStats stats;
+    /** This connection's response decoder, which goes before this handler. */
+    final ResponseDecoder decoder = new ResponseDecoder();
     Exchange exchange;
 
     /** Goes before the codec: marks the exchange as answered from the first byte, decoded or not. */
@@ -42,11 +44,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (current == null || !(message instanceof HttpObject object)) {
             ReferenceCountUtil.release(message);
             if (current == null && ctx.channel().isActive()) {
-                // The origin spoke out of turn (more than its Content-Length said, or while idle):
-                // the connection cannot be trusted with another response.
-                stats.unsolicited.increment();
-                stats.log.warn("origin " + ctx.channel().remoteAddress() + " sent data outside any response"
-                        + " (a body longer than its Content-Length?); its connection is closed");
+                unsolicited(ctx.channel());
                 ctx.close();
             }
             return;
@@ -66,6 +64,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (object instanceof HttpContent content) {
             current.onContent(content);
         }
+    }
+
+    /**
+     * The origin spoke out of turn (more than its Content-Length said, or while idle): the
+     * connection cannot be trusted with another response; the caller closes it.
+     */
+    void unsolicited(io.netty.channel.Channel channel) {
+        stats.unsolicited.increment();
+        stats.log.warn("origin " + channel.remoteAddress() + " sent data past the end of its response"
+                + " (a body longer than its Content-Length?) or while idle; its connection is closed");
     }
 
     @Override

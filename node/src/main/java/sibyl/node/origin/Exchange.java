@@ -54,6 +54,8 @@ final class Exchange implements OriginExchange {
     /** Some byte of the response came on the current connection (seen before the HTTP decoder). */
     boolean bytesSeen;
     boolean headSeen;
+    /** What the origin sent could not be decoded as HTTP (rather than the connection failing). */
+    private boolean undecodable;
     private boolean done;
     private HttpResponse head;
     private long contentSeen;
@@ -116,6 +118,7 @@ final class Exchange implements OriginExchange {
         }
         connection = acquired.pipeline().get(ConnectionHandler.class);
         connection.exchange = this;
+        connection.decoder.method = method;
         acquired.config().setAutoRead(!paused); // a pause asked for before the connection came
         if (idempotent && reused && !retried) {
             request.retain(); // kept, to send again if this connection turns out dead
@@ -153,7 +156,12 @@ final class Exchange implements OriginExchange {
             listener.onContent(content, last);
         } finally {
             if (last) { // even if the listener failed: the connection must go back
-                finish(HttpUtil.isKeepAlive(head) && HttpUtil.isKeepAlive(request));
+                boolean keepAlive = HttpUtil.isKeepAlive(head) && HttpUtil.isKeepAlive(request);
+                if (keepAlive && connection.decoder.undecoded() > 0) {
+                    connection.unsolicited(channel); // the response itself was whole: it stands
+                    keepAlive = false;
+                }
+                finish(keepAlive);
             }
         }
     }
@@ -254,6 +262,7 @@ final class Exchange implements OriginExchange {
 
     /** The response could not be decoded: not HTTP, or bad framing (chunk sizes). */
     void onUndecodable(Throwable cause) {
+        undecodable = true;
         fail(headSeen ? OriginFailure.CUT_SHORT : OriginFailure.BAD_RESPONSE, cause);
     }
 
@@ -287,12 +296,15 @@ final class Exchange implements OriginExchange {
             case UNREACHABLE -> "could not be reached";
             case TIMEOUT -> "sent no response within origin.read-timeout";
             case BUSY -> "no connection to it could be had within this node's limits";
-            case BAD_RESPONSE -> bytesSeen ? "sent something that is not an HTTP response"
+            case BAD_RESPONSE -> undecodable ? "sent something that is not an HTTP response"
+                    : bytesSeen ? "broke off in the middle of its response head"
                     : "closed the connection without answering";
             case CUT_SHORT -> {
                 long length = head == null ? -1 : HttpUtil.getContentLength(head, -1L);
-                yield "cut its " + head.status().code() + " response short after " + contentSeen
-                        + (length >= 0 ? " of " + length : "") + " body bytes";
+                String status = head.status().code() + " response";
+                String sofar = contentSeen + (length >= 0 ? " of " + length : "") + " body bytes";
+                yield undecodable ? "framed its " + status + " wrongly (bad chunking?) after " + sofar
+                        : "cut its " + status + " short after " + sofar;
             }
         };
         String why = cause == null ? "" : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();

@@ -1,5 +1,6 @@
 package sibyl.node.origin;
 
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,15 +15,26 @@ final class FaultLog {
     static final int BURST = 10;
     private static final long REFILL_NANOS = 1_000_000_000L;
 
+    private final LongSupplier clock;
     private double tokens = BURST;
-    private long lastNanos = System.nanoTime();
+    private long lastNanos;
     private long suppressed;
+
+    FaultLog() {
+        this(System::nanoTime);
+    }
+
+    /** @param clock nanoseconds, as {@link System#nanoTime} */
+    FaultLog(LongSupplier clock) {
+        this.clock = clock;
+        this.lastNanos = clock.getAsLong();
+    }
 
     /** Logs {@code message} unless the budget is spent. Faults are rare: one lock is cheap enough. */
     void warn(String message) {
         long left;
         synchronized (this) {
-            long now = System.nanoTime();
+            long now = clock.getAsLong();
             tokens = Math.min(BURST, tokens + (double) (now - lastNanos) / REFILL_NANOS);
             lastNanos = now;
             if (tokens < 1) {

@@ -7,7 +7,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.DefaultAddressResolverGroup;
@@ -81,7 +81,8 @@ public final class OriginClient implements AutoCloseable {
                         ConnectionHandler handler = new ConnectionHandler(stats);
                         channel.pipeline()
                                 .addLast("bytes", handler.bytes)
-                                .addLast("codec", new HttpClientCodec())
+                                .addLast("decoder", handler.decoder)
+                                .addLast("encoder", new HttpRequestEncoder())
                                 .addLast("idle", new IdleStateHandler(readMillis, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("exchange", handler);
                     }
