@@ -108,11 +108,12 @@ final class ClientResponse {
 
     /**
      * The origin's response under way cannot be completed: closing the connection is the only
-     * honest end. The access log blames the origin, not the client.
+     * honest end. The access log blames the origin, not the client, if the client was still there.
      */
     void cutShort() {
         done = true;
-        request.transaction().originFault = true;
+        // Unless the client is gone already: then it left first, and the log says _ABORTED.
+        request.transaction().originFault = ctx.channel().isActive();
         ctx.close();
     }
 

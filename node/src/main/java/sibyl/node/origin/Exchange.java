@@ -46,6 +46,8 @@ final class Exchange implements OriginExchange {
     /** The current connection's handler, which routes its events here. */
     private ConnectionHandler connection;
     private volatile boolean aborted;
+    /** The client the body was spliced to closed: the failure that follows is not the origin's. */
+    private boolean clientGone;
     private volatile boolean paused;
     /** The exchange still owns a reference to the request (to send it again, or not sent yet). */
     private boolean ownsRequest = true;
@@ -177,13 +179,14 @@ final class Exchange implements OriginExchange {
         }
         spliceTarget = target;
         // Netty closes the client's splice pipe with the client: the origin must not splice
-        // into it after that, so the origin connection goes with it, at once, on this loop; the
-        // client left, so that is an abort, not the origin's fault. Removed when the exchange
+        // into it after that, so the origin connection goes with it, at once, on this loop. The
+        // listener still hears of the failure (requests waiting on its fetch must go their own
+        // way), but the client left: it is not the origin's fault. Removed when the exchange
         // ends: a kept-alive client would otherwise hold every exchange it ever spliced, until
         // it closes (Squid's parent connections may never).
         clientClosed = closed -> {
             if (!done) {
-                aborted = true;
+                clientGone = true;
                 channel.close();
             }
         };
@@ -281,8 +284,10 @@ final class Exchange implements OriginExchange {
         done = true;
         releaseRequest();
         if (!aborted) {
-            stats.failed(failure);
-            stats.log.warn(describe(failure, cause));
+            if (!clientGone) {
+                stats.failed(failure);
+                stats.log.warn(describe(failure, cause));
+            }
             listener.onFailure(failure, cause);
         }
         if (channel != null) {

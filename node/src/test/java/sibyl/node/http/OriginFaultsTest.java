@@ -71,7 +71,9 @@ class OriginFaultsTest {
         accessLog = directory.resolve("access.log");
         node = TestNode.start(directory, """
                 http.access-log = "%s"
-                origin.read-timeout = 500ms
+                # Under a second, so that the 1-byte-a-second origin times out; no shorter: the machine
+                # may be loaded, and the other origins must not.
+                origin.read-timeout = 900ms
                 origin.connect-timeout = 1s
                 origin.pool-idle-timeout = 100ms
                 """.formatted(accessLog));
@@ -135,7 +137,7 @@ class OriginFaultsTest {
             socket.getOutputStream().write(random(500 * KIB));
             reset(socket);
         }),
-        /** One byte a second: slower than origin.read-timeout (500 ms here) between two reads: 504. */
+        /** One byte a second: slower than origin.read-timeout (900 ms here) between two reads: 504. */
         SLOW(504, socket -> {
             RawOrigin.readRequest(socket);
             byte[] response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
@@ -224,10 +226,12 @@ class OriginFaultsTest {
             await().atMost(WAIT).untilAsserted(() -> {
                 List<String> lines = accessLines(url);
                 assertTrue(lines.size() >= 2, "logged");
-                assertTrue(lines.get(0).contains(expected), fault + ": " + lines.get(0));
                 for (String line : lines) {
                     assertFalse(line.contains("_ABORTED"), fault + ": " + line);
+                    // The long one's hit and purge aside (either may be logged before its miss).
+                    assertTrue(line.contains(expected) || fault == Fault.CONTENT_LENGTH_LONG, fault + ": " + line);
                 }
+                assertTrue(lines.stream().anyMatch(line -> line.contains(expected)), fault + ": " + lines);
             });
             assertTrue(stats().faults() > faults, fault + ": counted " + stats().counters());
         }
