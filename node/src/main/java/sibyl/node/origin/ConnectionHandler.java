@@ -1,5 +1,6 @@
 package sibyl.node.origin;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -22,13 +23,23 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     final ResponseDecoder decoder = new ResponseDecoder();
     Exchange exchange;
 
-    /** Goes before the codec: marks the exchange as answered from the first byte, decoded or not. */
+    /**
+     * Goes before the decoder: marks the exchange as answered from the first byte, decoded or
+     * not; and closes an idle connection the origin sends anything but line ends on (the
+     * decoder would keep an incomplete line for the next exchange to trip over).
+     */
     final ChannelInboundHandler bytes = new ChannelInboundHandlerAdapter() {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object message) {
             Exchange current = exchange;
             if (current != null) {
                 current.bytesSeen = true;
+            } else if (message instanceof ByteBuf data && ctx.channel().isActive()
+                    && data.forEachByte(b -> b == '\r' || b == '\n') >= 0) {
+                data.release();
+                unsolicited(ctx.channel());
+                ctx.close();
+                return;
             }
             ctx.fireChannelRead(message);
         }

@@ -159,7 +159,7 @@ final class Exchange implements OriginExchange {
         } finally {
             if (last) { // even if the listener failed: the connection must go back
                 boolean keepAlive = HttpUtil.isKeepAlive(head) && HttpUtil.isKeepAlive(request);
-                if (keepAlive && connection.decoder.undecoded() > 0) {
+                if (keepAlive && connection.decoder.undecoded()) {
                     connection.unsolicited(channel); // the response itself was whole: it stands
                     keepAlive = false;
                 }

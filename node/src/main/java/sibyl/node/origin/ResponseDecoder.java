@@ -1,5 +1,6 @@
 package sibyl.node.origin;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
@@ -25,8 +26,16 @@ final class ResponseDecoder extends HttpResponseDecoder {
         return super.isContentAlwaysEmpty(message);
     }
 
-    /** Bytes received and not yet decoded: past the end of a response, ones the origin should not have sent. */
-    int undecoded() {
-        return actualReadableBytes();
+    /**
+     * Whether bytes were received and not yet decoded: past the end of a response, ones the
+     * origin should not have sent. Line ends alone do not count: some servers send a stray
+     * CRLF after a body, and the decoder skips those before the next response anyway.
+     */
+    boolean undecoded() {
+        if (actualReadableBytes() == 0) {
+            return false;
+        }
+        ByteBuf left = internalBuffer();
+        return left.forEachByte(left.readerIndex(), left.readableBytes(), b -> b == '\r' || b == '\n') >= 0;
     }
 }

@@ -356,6 +356,41 @@ class OriginClientTest {
         }
     }
 
+    /** Answers each request on a connection with "hello" followed by {@code after}. */
+    private static RawOrigin answeringWith(String after) throws IOException {
+        return new RawOrigin(socket -> {
+            while (RawOrigin.readRequest(socket)) {
+                socket.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" + after)
+                        .getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+            }
+        });
+    }
+
+    @Test
+    void bytesPastAResponsesEndCloseItsConnectionAndTheResponseStands() throws Exception {
+        try (RawOrigin longer = answeringWith("and more than it said")) {
+            Received first = send(longer.address(), get("/1"));
+            Received second = send(longer.address(), get("/2"));
+
+            assertEquals("hello", new String(first.body(), StandardCharsets.US_ASCII));
+            assertEquals("hello", new String(second.body(), StandardCharsets.US_ASCII), "not the first one's excess");
+            assertEquals(2, longer.connections(), "the first connection was not reused");
+            assertTrue(client.stats().counters().get("failures.unsolicited_data") >= 1);
+        }
+    }
+
+    @Test
+    void aStrayLineEndAfterABodyIsForgiven() throws Exception {
+        try (RawOrigin crlf = answeringWith("\r\n")) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals("hello", new String(send(crlf.address(), get("/" + i)).body(), StandardCharsets.US_ASCII));
+            }
+            assertEquals(1, crlf.connections());
+            assertEquals(0, client.stats().counters().get("failures.unsolicited_data"));
+        }
+    }
+
     /** Short timeouts: the tests wait for them to pass (by Awaitility), never for a fixed time. */
     private static OriginClient.Settings settings(int maxConnections, int maxPools) {
         return new OriginClient.Settings(Duration.ofSeconds(2), Duration.ofMillis(500), maxConnections,
