@@ -53,6 +53,8 @@ final class OriginPool {
     private static final class Waiter {
         final Promise<Lease> promise;
         final boolean fresh;
+        /** Taken off the queue: lent a connection, or one is being made for it. */
+        boolean served;
         ScheduledFuture<?> timeout;
 
         Waiter(Promise<Lease> promise, boolean fresh) {
@@ -82,7 +84,7 @@ final class OriginPool {
         waiters.addLast(waiter);
         emptySince = -1;
         drain();
-        if (!promise.isDone()) {
+        if (!waiter.served) { // still queued: give up after the acquire timeout
             waiter.timeout = loop.schedule(() -> {
                 if (waiters.remove(waiter)) {
                     waiter.promise.tryFailure(new Busy("no connection to " + origin
@@ -157,6 +159,7 @@ final class OriginPool {
     }
 
     private static void cancelTimeout(Waiter waiter) {
+        waiter.served = true;
         if (waiter.timeout != null) {
             waiter.timeout.cancel(false);
         }

@@ -240,19 +240,40 @@ class OriginClientTest {
     }
 
     @Test
-    void poolsOfOriginsNoLongerAskedAreRemoved() throws Exception {
+    void poolsOfOriginsNoLongerAskedAreRemovedAndNothingHoldsThem() throws Exception {
+        // A long acquire timeout: nothing may wait for it to let a pool or connection go.
+        OriginClient patient = client(new OriginClient.Settings(Duration.ofSeconds(2), Duration.ofMillis(500), 2,
+                Duration.ofMinutes(5), 100, Duration.ofMillis(200)));
         try (ManyOrigins many = new ManyOrigins(40)) {
             for (InetSocketAddress address : many.addresses()) {
-                Received received = send(address, get("/many"));
+                Received received = send(patient, address, get("/many"));
                 assertNull(received.failure);
                 assertEquals("ok", new String(received.body(), StandardCharsets.US_ASCII));
             }
 
             // Their idle connections close after the read timeout, then the empty pools go.
-            await().atMost(WAIT).until(() -> client.pools() == 0);
-            assertEquals(0, client.stats().pools());
-            assertTrue(client.stats().poolsEvicted() >= 40, client.stats().counters().toString());
+            await().atMost(WAIT).until(() -> patient.pools() == 0);
+            assertEquals(0, patient.stats().pools());
+            assertTrue(patient.stats().poolsEvicted() >= 40, patient.stats().counters().toString());
+            // Before, each new connection left an acquire timeout scheduled, holding its pool.
+            await().atMost(WAIT).until(() -> liveInstances("sibyl.node.origin.OriginPool") == 0);
+        } finally {
+            patient.close();
         }
+    }
+
+    /** Objects of {@code className} alive after a full GC, from the JVM's class histogram. */
+    private static long liveInstances(String className) throws Exception {
+        String histogram = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(
+                new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {new String[0]}, new String[] {String[].class.getName()});
+        for (String line : histogram.split("\n")) {
+            String[] words = line.strip().split("\\s+");
+            if (words.length >= 4 && words[3].equals(className)) {
+                return Long.parseLong(words[1]);
+            }
+        }
+        return 0;
     }
 
     @Test
