@@ -79,16 +79,24 @@ class OriginFaultsTest {
                 """.formatted(accessLog));
         // Each event loop makes its DNS resolver (a datagram socket) on its first origin request:
         // made now, before any baseline. Connections go to the loops in turn.
-        // And the allocator has grown its chunks to what a large body asks for.
+        // And the allocator has grown its chunks to what large bodies ask for, stored and spliced.
         byte[] big = random(KIB * KIB);
         try (RawOrigin warm = new RawOrigin(socket -> {
             while (RawOrigin.readRequest(socket)) {
                 write(socket, "HTTP/1.1 200 OK\r\nCache-Control: max-age=3600\r\nContent-Length: " + big.length + "\r\n\r\n");
                 socket.getOutputStream().write(big);
             }
+        }); RawOrigin unstored = new RawOrigin(socket -> {
+            while (RawOrigin.readRequest(socket)) {
+                write(socket, "HTTP/1.1 200 OK\r\nCache-Control: no-store\r\nContent-Length: " + big.length + "\r\n\r\n");
+                socket.getOutputStream().write(big);
+            }
         })) {
             for (int i = 0; i < 4; i++) { // in a row: other requests in between could take every other loop
                 assertArrayEquals(big, get("http://127.0.0.1:" + warm.port() + "/warm/" + i).body());
+            }
+            for (int i = 0; i < 4; i++) {
+                assertArrayEquals(big, get("http://127.0.0.1:" + unstored.port() + "/warm").body());
             }
             for (int i = 0; i < 4; i++) {
                 node.send("PURGE http://127.0.0.1:" + warm.port() + "/warm/" + i + " HTTP/1.1\nHost: 127.0.0.1\n\n");
