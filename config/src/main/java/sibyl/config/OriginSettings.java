@@ -7,6 +7,8 @@ import java.time.Duration;
  *
  * @param spliceMinBytes the smallest unstored body spliced from the origin's socket into the
  *     client's; -1 when {@code origin.splice} is off
+ * @param maxPools how many origins may have a connection pool at once, in the whole node
+ * @param poolIdleTimeout how long a pool with no connection and no waiting request is kept
  */
 public record OriginSettings(Duration connectTimeout, Duration readTimeout, int maxConnections,
-        Duration acquireTimeout, long spliceMinBytes) {}
+        Duration acquireTimeout, long spliceMinBytes, int maxPools, Duration poolIdleTimeout) {}

@@ -106,7 +106,9 @@ public final class SettingsLoader {
                         positiveDuration(config, "origin.read-timeout"),
                         positiveInt(config, "origin.max-connections"),
                         positiveDuration(config, "origin.acquire-timeout"),
-                        bool(config, "origin.splice") ? bytes(config, "origin.splice-min-size", 0, Long.MAX_VALUE) : -1),
+                        bool(config, "origin.splice") ? bytes(config, "origin.splice-min-size", 0, Long.MAX_VALUE) : -1,
+                        positiveInt(config, "origin.max-pools"),
+                        positiveDuration(config, "origin.pool-idle-timeout")),
                 cluster(config),
                 new WarmUpSettings(nonNegativeInt(config, "warm-up.icp-queries"),
                         nonNegativeInt(config, "warm-up.http-requests")));

@@ -286,6 +286,25 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void originPoolsAreBoundedAndEvictedWhenIdle() throws IOException {
+        OriginSettings defaults = SettingsLoader.defaults().origin();
+        assertEquals(4096, defaults.maxPools());
+        assertEquals(java.time.Duration.ofSeconds(30), defaults.poolIdleTimeout());
+
+        OriginSettings set = SettingsLoader.load(write("origin { max-pools = 100, pool-idle-timeout = 250ms }\n"),
+                Map.of("SIBYL_ORIGIN_MAX__POOLS", "50")).origin();
+        assertEquals(50, set.maxPools());
+        assertEquals(java.time.Duration.ofMillis(250), set.poolIdleTimeout());
+
+        Path file = write("origin.read-timeout = 5s\norigin.max-pools = 0\n");
+        SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(file, Map.of()));
+        assertEquals("origin.max-pools = 0 (" + file + ": 2): must be at least 1", e.getMessage());
+        assertMessage("origin.max-pools = \"many\"", "whole number", "origin.max-pools = many\n");
+        assertMessage("origin.pool-idle-timeout = 0", "must be positive", "origin.pool-idle-timeout = 0\n");
+        assertMessage("origin.pool-idle-timeout = \"soon\"", "duration", "origin.pool-idle-timeout = soon\n");
+    }
+
+    @Test
     void badPipeSettingsNameTheKeyAndTheFile() throws IOException {
         assertMessage("cache.pipe.size = \"300k\"", "power of two", "cache.pipe.size = 300k\n");
         assertMessage("cache.pipe.max-object-size = \"1k\"", "must not be below cache.pipe.min-object-size",

@@ -106,9 +106,14 @@ final class ClientResponse {
         ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), status, detail, request.version(), request.keepAlive(), via));
     }
 
-    /** A response under way cannot be completed: closing the connection is the only honest end. */
+    /**
+     * The origin's response under way cannot be completed: closing the connection is the only
+     * honest end. The access log blames the origin, not the client, if the client was still there.
+     */
     void cutShort() {
         done = true;
+        // Unless the client is gone already: then it left first, and the log says _ABORTED.
+        request.transaction().originFault = ctx.channel().isActive();
         ctx.close();
     }
 

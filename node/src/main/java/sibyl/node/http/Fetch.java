@@ -372,6 +372,9 @@ final class Fetch implements OriginListener {
         abandon();
         String detail = describe(failure, cause);
         log.debug("{}: {}", key, detail);
+        // Closed to joiners before the client hears: a request it sends next (on another loop,
+        // perhaps) must be a new miss, not a waiter told of this failure.
+        List<Waiter> woken = close();
         if (leader != null) {
             if (leader.headSent()) {
                 leader.cutShort();
@@ -381,7 +384,7 @@ final class Fetch implements OriginListener {
                 leader.request().transaction().hierarchy = hierarchy;
             }
         }
-        complete(failure == OriginFailure.CUT_SHORT ? Outcome.UNSTORED
+        finish(woken, failure == OriginFailure.CUT_SHORT ? Outcome.UNSTORED
                 : Outcome.failed(HttpResponseStatus.valueOf(failure.status()), detail));
     }
 

@@ -91,21 +91,24 @@ public final class HttpProxyServer implements AutoCloseable {
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         Class<? extends SocketChannel> clientType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         Class<? extends ServerSocketChannel> serverType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        // Each loop has its own client: the node's bounds are shared out among them.
         int perLoop = Math.max(1, (originSettings.maxConnections() + threads - 1) / threads);
+        int poolsPerLoop = Math.max(1, (originSettings.maxPools() + threads - 1) / threads);
         OriginClient.Settings clientSettings = new OriginClient.Settings(originSettings.connectTimeout(),
-                originSettings.readTimeout(), perLoop, originSettings.acquireTimeout());
+                originSettings.readTimeout(), perLoop, originSettings.acquireTimeout(), poolsPerLoop,
+                originSettings.poolIdleTimeout());
         // Host names from URLs are resolved without blocking: /etc/hosts, then the resolv.conf servers.
         DnsAddressResolverGroup resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
                 .socketChannelType(clientType));
-        Map<EventExecutor, OriginClient> origins = new IdentityHashMap<>();
-        for (EventExecutor loop : group) {
-            origins.put(loop, new OriginClient((EventLoop) loop, clientType, resolver, clientSettings));
-        }
         HttpLimits limits = settings.limits();
         ConnectionLimits connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerClient());
         BodyBudget bodies = new BodyBudget(limits.requestBodiesInFlight());
         HttpStats stats = new HttpStats(connections, bodies);
+        Map<EventExecutor, OriginClient> origins = new IdentityHashMap<>();
+        for (EventExecutor loop : group) {
+            origins.put(loop, new OriginClient((EventLoop) loop, clientType, resolver, clientSettings, stats.origin()));
+        }
         Via via = new Via(node);
         ProxyCache cache = new ProxyCache(index, store, new Fetches(), clock, Heuristics.RFC_SUGGESTED, stats, via,
                 originSettings.spliceMinBytes(), cluster, peers);

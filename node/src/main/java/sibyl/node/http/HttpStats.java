@@ -22,6 +22,7 @@ public final class HttpStats {
     final LongAdder peerErrors = new LongAdder();
     final LongAdder splicedBytes = new LongAdder();
     final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final sibyl.node.origin.OriginStats origin = new sibyl.node.origin.OriginStats();
     private final ConnectionLimits connections;
     private final BodyBudget bodies;
 
@@ -38,6 +39,11 @@ public final class HttpStats {
     /** Bytes of request bodies held. */
     public long requestBodyBytes() {
         return bodies.held();
+    }
+
+    /** The origin clients' pools, retries and faults ({@code sibyl.origin.*} on the counters page). */
+    public sibyl.node.origin.OriginStats origin() {
+        return origin;
     }
 
     public long requests() {

@@ -104,6 +104,8 @@ final class InternalPages extends SimpleChannelInboundHandler<ProxyRequest> {
         StringBuilder store = new StringBuilder();
         cache.store().counters().forEach((name, value) -> store.append("sibyl.store.").append(name).append(" = ")
                 .append(value).append('\n'));
+        stats.origin().counters().forEach((name, value) -> store.append("sibyl.origin.").append(name).append(" = ")
+                .append(value).append('\n'));
         ClusterStatus cluster = cache.cluster().get();
         if (cluster != null) {
             new java.util.TreeMap<>(cluster.counters()).forEach((name, value) -> store.append("sibyl.cluster.")

@@ -25,6 +25,11 @@ final class Transaction {
     boolean aborted;
     /** What the request's body holds of the {@link BodyBudget}. */
     long reservedBodyBytes;
+    /**
+     * The origin, not the client, cut the response short: logged with the status as sent, not
+     * as {@code _ABORTED} (which says the client left), as nginx logs it.
+     */
+    boolean originFault;
 
     Transaction(String client, String method, String url) {
         this.client = client;

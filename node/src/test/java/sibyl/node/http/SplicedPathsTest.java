@@ -142,7 +142,7 @@ class SplicedPathsTest {
             assertEquals(spliced + 200, counter("sibyl.spliced_responses"), "every one spliced");
             // Before, each spliced response left a listener on the client's close future, holding
             // its exchange (and fetch, request, origin channel) until the client closed.
-            long exchanges = liveInstances("sibyl.node.origin.OriginClient$Exchange");
+            long exchanges = liveInstances("sibyl.node.origin.Exchange");
             assertTrue(exchanges < 20, exchanges + " exchanges alive on a connection still open after 200 responses");
         }
     }

@@ -54,8 +54,7 @@ class OriginClientTest {
     @BeforeEach
     void start() throws IOException {
         group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        client = new OriginClient(group, NioSocketChannel.class, new OriginClient.Settings(
-                Duration.ofSeconds(2), Duration.ofMillis(500), 2, Duration.ofMillis(300)));
+        client = client(settings(2, 100));
         origin = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         origin.createContext("/", exchange -> {
             originClientPorts.add(exchange.getRemoteAddress().getPort());
@@ -144,7 +143,7 @@ class OriginClientTest {
 
     @Test
     void anOriginThatNeverAnswersTimesOut() throws Exception {
-        try (RawOrigin silent = new RawOrigin(socket -> readRequest(socket))) {
+        try (RawOrigin silent = new RawOrigin(RawOrigin::readRequest)) {
             Received received = send(silent.address(), get("/"));
 
             assertEquals(OriginFailure.TIMEOUT, received.failure);
@@ -155,7 +154,7 @@ class OriginClientTest {
     @Test
     void aBodyCutShortIsReportedAfterTheHead() throws Exception {
         try (RawOrigin cutting = new RawOrigin(socket -> {
-            readRequest(socket);
+            RawOrigin.readRequest(socket);
             socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b".getBytes(StandardCharsets.US_ASCII));
             socket.close();
         })) {
@@ -169,7 +168,7 @@ class OriginClientTest {
     @Test
     void somethingThatIsNotHttpIsABadResponse() throws Exception {
         try (RawOrigin garbage = new RawOrigin(socket -> {
-            readRequest(socket);
+            RawOrigin.readRequest(socket);
             socket.getOutputStream().write("SSH-2.0-OpenSSH_9.2\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             socket.close();
         })) {
@@ -184,7 +183,7 @@ class OriginClientTest {
     void whenEveryConnectionStaysBusyTheWaitRunsOut() throws Exception {
         CountDownLatch hold = new CountDownLatch(1);
         try (RawOrigin slow = new RawOrigin(socket -> {
-            readRequest(socket);
+            RawOrigin.readRequest(socket);
             try {
                 hold.await(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -240,7 +239,194 @@ class OriginClientTest {
         assertTrue(!aborted.done.isDone(), "the aborted listener heard no end and no failure");
     }
 
+    @Test
+    void poolsOfOriginsNoLongerAskedAreRemovedAndNothingHoldsThem() throws Exception {
+        // A long acquire timeout: nothing may wait for it to let a pool or connection go.
+        OriginClient patient = client(new OriginClient.Settings(Duration.ofSeconds(2), Duration.ofMillis(500), 2,
+                Duration.ofMinutes(5), 100, Duration.ofMillis(200)));
+        try (ManyOrigins many = new ManyOrigins(40)) {
+            for (InetSocketAddress address : many.addresses()) {
+                Received received = send(patient, address, get("/many"));
+                assertNull(received.failure);
+                assertEquals("ok", new String(received.body(), StandardCharsets.US_ASCII));
+            }
+
+            // Their idle connections close after the read timeout, then the empty pools go.
+            await().atMost(WAIT).until(() -> patient.pools() == 0);
+            assertEquals(0, patient.stats().pools());
+            assertTrue(patient.stats().poolsEvicted() >= 40, patient.stats().counters().toString());
+            // Before, each new connection left an acquire timeout scheduled, holding its pool.
+            await().atMost(WAIT).until(() -> liveInstances("sibyl.node.origin.OriginPool") == 0);
+        } finally {
+            patient.close();
+        }
+    }
+
+    /** Objects of {@code className} alive after a full GC, from the JVM's class histogram. */
+    private static long liveInstances(String className) throws Exception {
+        String histogram = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(
+                new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {new String[0]}, new String[] {String[].class.getName()});
+        for (String line : histogram.split("\n")) {
+            String[] words = line.strip().split("\\s+");
+            if (words.length >= 4 && words[3].equals(className)) {
+                return Long.parseLong(words[1]);
+            }
+        }
+        return 0;
+    }
+
+    @Test
+    void atMostMaxPoolsAreHeldTheLeastRecentlyUsedIdleOneMakesRoom() throws Exception {
+        OriginClient bounded = client(settings(2, 3));
+        try (ManyOrigins many = new ManyOrigins(10)) {
+            for (InetSocketAddress address : many.addresses()) {
+                assertNull(send(bounded, address, get("/bounded")).failure);
+                assertTrue(bounded.pools() <= 3, bounded.pools() + " pools");
+            }
+            assertTrue(bounded.stats().poolsEvicted() >= 7, bounded.stats().counters().toString());
+        } finally {
+            bounded.close();
+        }
+    }
+
+    @Test
+    void whenEveryPoolIsInUseANewOriginIsBusyNotFailed() throws Exception {
+        OriginClient bounded = client(settings(2, 2));
+        CountDownLatch hold = new CountDownLatch(1);
+        RawOrigin.Script holding = socket -> {
+            RawOrigin.readRequest(socket);
+            try {
+                hold.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try (RawOrigin first = new RawOrigin(holding); RawOrigin second = new RawOrigin(holding);
+                ManyOrigins third = new ManyOrigins(1)) {
+            // Sent in order on the client's loop: the first two pools lend a connection each.
+            bounded.send(first.address(), get("/1"), new Received());
+            bounded.send(second.address(), get("/2"), new Received());
+            Received refused = send(bounded, third.addresses().get(0), get("/3"));
+
+            assertEquals(OriginFailure.BUSY, refused.failure);
+            assertEquals(503, refused.failure.status());
+            hold.countDown();
+        } finally {
+            bounded.close();
+        }
+    }
+
+    /** An origin that answers the first request on each connection, then closes it when the next one comes. */
+    private static RawOrigin closingKeptAliveConnections() throws IOException {
+        return new RawOrigin(socket -> {
+            if (RawOrigin.readRequest(socket)) {
+                socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+                        .getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+            }
+            if (RawOrigin.readRequest(socket)) {
+                socket.close(); // as its keep-alive timeout might, just as a request comes: no Connection: close said
+            }
+        });
+    }
+
+    @Test
+    void aGetOnAKeptAliveConnectionTheOriginClosedIsSentOnceMoreOnAFreshOne() throws Exception {
+        try (RawOrigin closing = closingKeptAliveConnections()) {
+            assertNull(send(closing.address(), get("/first")).failure);
+
+            Received second = send(closing.address(), get("/second"));
+
+            assertNull(second.failure, "retried, not failed");
+            assertEquals("hello", new String(second.body(), StandardCharsets.US_ASCII));
+            assertEquals(1, client.stats().retries());
+            assertEquals(2, closing.connections());
+        }
+    }
+
+    @Test
+    void aPostOnADeadConnectionIsNotRetried() throws Exception {
+        try (RawOrigin closing = closingKeptAliveConnections()) {
+            assertNull(send(closing.address(), get("/first")).failure);
+            FullHttpRequest post = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/form",
+                    Unpooled.wrappedBuffer("a=b".getBytes(StandardCharsets.US_ASCII)));
+            post.headers().set(HttpHeaderNames.CONTENT_LENGTH, 3);
+
+            Received received = send(closing.address(), post);
+
+            assertEquals(OriginFailure.BAD_RESPONSE, received.failure, "the origin may have acted on it");
+            assertEquals(0, client.stats().retries());
+            assertEquals(1, closing.connections());
+        }
+    }
+
+    @Test
+    void aNewConnectionClosedBeforeAnAnswerIsNotRetried() throws Exception {
+        try (RawOrigin closing = new RawOrigin(socket -> {
+            RawOrigin.readRequest(socket);
+            socket.close();
+        })) {
+            Received received = send(closing.address(), get("/once"));
+
+            assertEquals(OriginFailure.BAD_RESPONSE, received.failure);
+            assertEquals(502, received.failure.status());
+            assertEquals(0, client.stats().retries());
+            assertEquals(1, closing.connections());
+            assertEquals(1, client.stats().failures(OriginFailure.BAD_RESPONSE));
+        }
+    }
+
+    /** Answers each request on a connection with "hello" followed by {@code after}. */
+    private static RawOrigin answeringWith(String after) throws IOException {
+        return new RawOrigin(socket -> {
+            while (RawOrigin.readRequest(socket)) {
+                socket.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" + after)
+                        .getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+            }
+        });
+    }
+
+    @Test
+    void bytesPastAResponsesEndCloseItsConnectionAndTheResponseStands() throws Exception {
+        try (RawOrigin longer = answeringWith("and more than it said")) {
+            Received first = send(longer.address(), get("/1"));
+            Received second = send(longer.address(), get("/2"));
+
+            assertEquals("hello", new String(first.body(), StandardCharsets.US_ASCII));
+            assertEquals("hello", new String(second.body(), StandardCharsets.US_ASCII), "not the first one's excess");
+            assertEquals(2, longer.connections(), "the first connection was not reused");
+            assertTrue(client.stats().counters().get("failures.unsolicited_data") >= 1);
+        }
+    }
+
+    @Test
+    void aStrayLineEndAfterABodyIsForgiven() throws Exception {
+        try (RawOrigin crlf = answeringWith("\r\n")) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals("hello", new String(send(crlf.address(), get("/" + i)).body(), StandardCharsets.US_ASCII));
+            }
+            assertEquals(1, crlf.connections());
+            assertEquals(0, client.stats().counters().get("failures.unsolicited_data"));
+        }
+    }
+
+    /** Short timeouts: the tests wait for them to pass (by Awaitility), never for a fixed time. */
+    private static OriginClient.Settings settings(int maxConnections, int maxPools) {
+        return new OriginClient.Settings(Duration.ofSeconds(2), Duration.ofMillis(500), maxConnections,
+                Duration.ofMillis(300), maxPools, Duration.ofMillis(200));
+    }
+
+    private OriginClient client(OriginClient.Settings settings) {
+        return new OriginClient(group, NioSocketChannel.class, settings);
+    }
+
     private Received send(InetSocketAddress address, FullHttpRequest request) {
+        return send(client, address, request);
+    }
+
+    private static Received send(OriginClient client, InetSocketAddress address, FullHttpRequest request) {
         Received received = new Received();
         client.send(address, request, received);
         await().atMost(WAIT).until(received.done::isDone);
@@ -261,20 +447,6 @@ class OriginClientTest {
         byte[] bytes = new byte[size];
         new Random(size).nextBytes(bytes);
         return bytes;
-    }
-
-    /** Reads a request's head, up to the blank line. */
-    private static void readRequest(Socket socket) throws IOException {
-        InputStream in = socket.getInputStream();
-        int matched = 0;
-        byte[] end = {'\r', '\n', '\r', '\n'};
-        while (matched < 4) {
-            int b = in.read();
-            if (b < 0) {
-                return;
-            }
-            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
-        }
     }
 
     /** What a listener heard. */
@@ -314,54 +486,6 @@ class OriginClientTest {
         byte[] body() {
             synchronized (body) {
                 return body.toByteArray();
-            }
-        }
-    }
-
-    /** A TCP server on 127.0.0.1 that handles each connection with a script, for origins that misbehave. */
-    static final class RawOrigin implements AutoCloseable {
-        interface Script {
-            void run(Socket socket) throws IOException;
-        }
-
-        private final ServerSocket server;
-        private final Thread acceptor;
-        private final List<Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-        RawOrigin(Script script) throws IOException {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            acceptor = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        Socket socket = server.accept();
-                        sockets.add(socket);
-                        Thread handler = new Thread(() -> {
-                            try {
-                                script.run(socket);
-                            } catch (IOException e) {
-                                // the test's client went away
-                            }
-                        });
-                        handler.setDaemon(true);
-                        handler.start();
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        InetSocketAddress address() {
-            return new InetSocketAddress("127.0.0.1", server.getLocalPort());
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            for (Socket socket : sockets) {
-                socket.close();
             }
         }
     }
