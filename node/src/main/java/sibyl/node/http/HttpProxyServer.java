@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -103,14 +104,9 @@ public final class HttpProxyServer implements AutoCloseable {
         Via via = new Via(node);
         ProxyCache cache = new ProxyCache(index, store, new Fetches(), clock, Heuristics.RFC_SUGGESTED, stats, via,
                 originSettings.spliceMinBytes(), cluster, peers);
-        HttpDecoderConfig decoding = new HttpDecoderConfig()
-                .setMaxInitialLineLength(settings.maxRequestLine())
-                .setMaxHeaderSize(settings.maxHeaderSize())
-                .setMaxChunkSize(64 * 1024)
-                .setAllowDuplicateContentLengths(true);
+        HttpDecoderConfig decoding = decoding(settings);
         Admission.Settings admission = new Admission.Settings(settings.allow(), settings.purgeAllow(),
                 settings.accelerate(), drop, nocache);
-        long idleMillis = settings.idleTimeout().toMillis();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(serverType)
@@ -120,13 +116,7 @@ public final class HttpProxyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        channel.pipeline()
-                                .addLast("decoder", new RequestDecoder(decoding))
-                                .addLast("encoder", new HttpResponseEncoder())
-                                .addLast("aggregator", new HttpObjectAggregator(settings.maxRequestBody(), true))
-                                .addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
-                                .addLast("transactions", new HttpTransactions(accessLog, stats))
-                                .addLast("guard", new RequestGuard(via))
+                        addFront(channel.pipeline(), settings, decoding, accessLog, stats, via)
                                 .addLast("pages", new InternalPages(cache, settings.purgeAllow()))
                                 .addLast("admission", new Admission(admission, via))
                                 .addLast("cache", new CacheHandler(cache, origins.get(channel.eventLoop())));
@@ -145,6 +135,31 @@ public final class HttpProxyServer implements AutoCloseable {
             throw e;
         }
         return new HttpProxyServer(group, listeners, origins, stats, resolver);
+    }
+
+    /** How requests are decoded: {@link #addFront}'s decoder settings, made once per server. */
+    static HttpDecoderConfig decoding(HttpSettings settings) {
+        return new HttpDecoderConfig()
+                .setMaxInitialLineLength(settings.maxRequestLine())
+                .setMaxHeaderSize(settings.maxHeaderSize())
+                .setMaxChunkSize(64 * 1024)
+                .setAllowDuplicateContentLengths(true);
+    }
+
+    /**
+     * Adds the front of a connection's pipeline, the part that turns bytes into a
+     * {@link ProxyRequest} or an error response: decode, encode, aggregate, idle, transactions,
+     * guard. Here rather than inline so that the fuzz test feeds bytes to exactly this.
+     */
+    static ChannelPipeline addFront(ChannelPipeline pipeline, HttpSettings settings, HttpDecoderConfig decoding,
+            AccessLog accessLog, HttpStats stats, Via via) {
+        return pipeline
+                .addLast("decoder", new RequestDecoder(decoding))
+                .addLast("encoder", new HttpResponseEncoder())
+                .addLast("aggregator", new HttpObjectAggregator(settings.maxRequestBody(), true))
+                .addLast("idle", new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                .addLast("transactions", new HttpTransactions(accessLog, stats))
+                .addLast("guard", new RequestGuard(via));
     }
 
     private static Channel bind(ServerBootstrap bootstrap, InetSocketAddress address)
