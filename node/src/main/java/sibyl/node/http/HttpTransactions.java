@@ -1,14 +1,17 @@
 package sibyl.node.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -29,6 +32,8 @@ import java.util.Map;
  * unless it must cut a response short.
  */
 final class HttpTransactions extends ChannelDuplexHandler {
+    private static final String HEAD = HttpMethod.HEAD.name();
+
     private final AccessLog accessLog;
     private final HttpStats stats;
     private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>(2);
@@ -68,6 +73,15 @@ final class HttpTransactions extends ChannelDuplexHandler {
         if (transaction == null) {
             ctx.write(message, promise);
             return;
+        }
+        if (message instanceof FullHttpResponse full && full.content().isReadable()
+                && transaction.method.equals(HEAD)) {
+            // A response to HEAD ends with its head (RFC 9110 section 9.3.2). The node's own
+            // answers (errors, refusals) are written whole whatever the method: a body sent
+            // after the head would be read by the client as the start of the next response.
+            FullHttpResponse head = full.replace(Unpooled.EMPTY_BUFFER);
+            full.release();
+            message = head;
         }
         if (message instanceof HttpResponse response) {
             transaction.status = response.status().code();
