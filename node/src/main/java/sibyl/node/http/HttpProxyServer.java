@@ -20,7 +20,6 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
@@ -156,7 +155,7 @@ public final class HttpProxyServer implements AutoCloseable {
         return pipeline
                 .addLast("decoder", new RequestDecoder(decoding))
                 .addLast("encoder", new HttpResponseEncoder())
-                .addLast("aggregator", new HttpObjectAggregator(settings.maxRequestBody(), true))
+                .addLast("aggregator", new RequestAggregator(settings.maxRequestBody()))
                 .addLast("idle", new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
                 .addLast("transactions", new HttpTransactions(accessLog, stats))
                 .addLast("guard", new RequestGuard(via));
