@@ -73,6 +73,6 @@ for t in "${targets[@]}"; do
     if [[ $status -ne 0 && $findings -eq 0 ]]; then
         findings="build failed"
     fi
-    rate=$(awk -v n="${n:-0}" -v s="${s:-0}" 'BEGIN { printf "%.0f", s > 0 ? n / s : 0 }')
+    rate=$(awk -v n="${n:-0}" -v s="${s:-0}" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
     printf '%-14s %12s %8s %9s %8s  %s\n' "$t" "${n:-?}" "${s:-$seconds}" "$rate" "$findings" "$log" | tee -a "$out"
 done
