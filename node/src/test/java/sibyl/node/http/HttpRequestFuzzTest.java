@@ -33,6 +33,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -103,7 +104,13 @@ class HttpRequestFuzzTest {
         channel.runPendingTasks();
         channel.checkException();
 
-        assertNull(channel.readInbound(), "only the stand-in's ProxyRequests get past the guard");
+        if (channel.isOpen()) {
+            assertNull(channel.readInbound(), "only the stand-in's ProxyRequests get past the guard");
+        } else {
+            // A closed channel's pipeline is taken down while the decoder still decodes what
+            // was buffered (decodeLast): stray empty contents reach its end, released there.
+            channel.releaseInbound();
+        }
         List<Response> responses = responses(channel, methods);
         boolean open = channel.isOpen();
         channel.close();
@@ -149,12 +156,15 @@ class HttpRequestFuzzTest {
         int passed;
 
         /**
-         * What reaches the end of the pipeline, where {@link CacheHandler} logs it and closes:
-         * only the aggregator's report of a client gone in the middle of a request may.
+         * What reaches the end of the pipeline, where {@link CacheHandler} logs it and closes.
+         * Once the connection is closed only what CacheHandler logs at debug may: the
+         * aggregator's report of a request cut short, or of an interim response (100 Continue,
+         * 417) to bytes still buffered behind a closing response that could not be written.
          */
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (!(cause instanceof PrematureChannelClosureException) || ctx.channel().isActive()) {
+            boolean expected = cause instanceof PrematureChannelClosureException || cause instanceof IOException;
+            if (!expected || ctx.channel().isActive()) {
                 ctx.fireExceptionCaught(cause);
             }
         }
@@ -163,7 +173,9 @@ class HttpRequestFuzzTest {
         public void channelRead(ChannelHandlerContext ctx, Object message) {
             if (!(message instanceof ProxyRequest request)) {
                 ReferenceCountUtil.release(message);
-                fail("the guard passed on " + message.getClass().getName());
+                if (ctx.channel().isActive()) {
+                    fail("the guard passed on " + message.getClass().getName());
+                }
                 return;
             }
             passed++;
