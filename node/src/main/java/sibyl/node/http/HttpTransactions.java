@@ -51,6 +51,13 @@ final class HttpTransactions extends ChannelDuplexHandler {
             ctx.fireChannelRead(message);
             return;
         }
+        if (!ctx.channel().isActive()) {
+            // Decoded from bytes read before the connection closed (the aggregator closes it
+            // after a 417, say): nobody is left to answer, so it must not reach the cache and
+            // the origin.
+            ReferenceCountUtil.release(request);
+            return;
+        }
         if (current != null || closeAfter) {
             waiting.add(request);
             return;
