@@ -1,12 +1,15 @@
 package sibyl.node.cache;
 
-import java.util.Locale;
-
 /**
  * The primary cache key of a URL: the same for every method (so HEAD finds a stored GET and a
  * PURGE every variant) and for the spellings of a URL that RFC 3986 section 6.2.2 makes
  * equivalent and that Squid writes in canonical form in its ICP queries: scheme and host in
  * lower case, the scheme's default port left out, an empty path written "/", no fragment.
+ *
+ * <p>Only ASCII letters change case (RFC 3986 section 6.2.2.1: a host is ASCII; other characters
+ * would be percent-encoded, and their case is not equivalent), and a port is left out only when
+ * the authority is host[:port]: what is not a URL keeps its spelling, so that the key of a key is
+ * always the key itself.
  */
 public final class CacheKey {
     private CacheKey() {}
@@ -17,66 +20,114 @@ public final class CacheKey {
      */
     public static String of(String url) {
         int schemeEnd = url.indexOf("://");
-        if (schemeEnd <= 0) {
-            return stripFragment(url);
+        if (schemeEnd <= 0 || !isScheme(url, schemeEnd)) {
+            return stripFragment(url); // not an absolute URL: a "://" after a '/', '?' or '#' is in its path
         }
         int authorityStart = schemeEnd + 3;
         int authorityEnd = authorityStart;
         while (authorityEnd < url.length() && "/?#".indexOf(url.charAt(authorityEnd)) < 0) {
             authorityEnd++;
         }
-        if (isCanonical(url, schemeEnd, authorityStart, authorityEnd)) {
+        int hostStart = Math.max(authorityStart, url.lastIndexOf('@', authorityEnd - 1) + 1);
+        int hostEnd = droppedPortStart(url, schemeEnd, hostStart, authorityEnd);
+        if (isCanonical(url, schemeEnd, hostStart, hostEnd, authorityEnd)) {
             return url;
         }
-        String canonicalScheme = url.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
-        String authority = url.substring(authorityStart, authorityEnd);
-        String canonicalAuthority = withoutDefaultPort(canonicalScheme, lowerCaseHost(authority));
+        StringBuilder key = new StringBuilder(url.length() + 1);
+        appendLowerCase(key, url, 0, schemeEnd);
+        key.append(url, schemeEnd, hostStart);
+        appendLowerCase(key, url, hostStart, hostEnd);
         boolean emptyPath = authorityEnd == url.length() || url.charAt(authorityEnd) != '/';
+        if (emptyPath) {
+            key.append('/');
+        }
         int fragment = url.indexOf('#', authorityEnd);
-        String rest = url.substring(authorityEnd, fragment < 0 ? url.length() : fragment);
-        return canonicalScheme + "://" + canonicalAuthority + (emptyPath ? "/" : "") + rest;
+        return key.append(url, authorityEnd, fragment < 0 ? url.length() : fragment).toString();
+    }
+
+    /** RFC 3986 section 3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ). */
+    private static boolean isScheme(String url, int schemeEnd) {
+        for (int i = 0; i < schemeEnd; i++) {
+            char c = url.charAt(i);
+            boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+            if (!letter && (i == 0 || !((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Where the part of the authority that the key leaves out starts: the ':' of an empty port or
+     * of the scheme's default port after a host (a name without ':' or a bracketed literal);
+     * otherwise {@code authorityEnd}.
+     */
+    private static int droppedPortStart(String url, int schemeEnd, int hostStart, int authorityEnd) {
+        int colon;
+        if (hostStart < authorityEnd && url.charAt(hostStart) == '[') {
+            int close = url.indexOf(']', hostStart);
+            colon = close < 0 || close + 1 >= authorityEnd ? -1 : close + 1;
+        } else {
+            colon = hostStart;
+            while (colon < authorityEnd && url.charAt(colon) != ':') {
+                colon++;
+            }
+            colon = colon == authorityEnd ? -1 : colon;
+        }
+        if (colon < 0 || url.charAt(colon) != ':') {
+            return authorityEnd;
+        }
+        int portLength = authorityEnd - colon - 1;
+        if (portLength == 0) {
+            return colon; // "host:" is the default port (RFC 3986 section 6.2.3)
+        }
+        String defaultPort = defaultPort(url, schemeEnd);
+        return defaultPort != null && portLength == defaultPort.length()
+                && url.regionMatches(true, colon + 1, defaultPort, 0, portLength) ? colon : authorityEnd;
     }
 
     /**
      * Whether the URL already is its key, read in place: this runs for every ICP query the
      * {@code cache} policy sees, and Squid's URLs are canonical.
      */
-    private static boolean isCanonical(String url, int schemeEnd, int authorityStart, int authorityEnd) {
+    private static boolean isCanonical(String url, int schemeEnd, int hostStart, int hostEnd, int authorityEnd) {
+        if (hostEnd != authorityEnd) {
+            return false; // a port to leave out
+        }
         for (int i = 0; i < schemeEnd; i++) {
             if (isUpperCase(url.charAt(i))) {
                 return false;
             }
         }
-        int hostStart = url.lastIndexOf('@', authorityEnd - 1) + 1;
-        for (int i = Math.max(hostStart, authorityStart); i < authorityEnd; i++) {
+        for (int i = hostStart; i < hostEnd; i++) {
             if (isUpperCase(url.charAt(i))) {
                 return false;
             }
         }
-        if (authorityEnd == url.length() || url.charAt(authorityEnd) != '/' || url.indexOf('#', authorityEnd) >= 0) {
-            return false; // empty path, or a fragment
-        }
-        if (url.charAt(authorityEnd - 1) == ':') {
-            return false; // an empty port
-        }
-        String defaultPort = defaultPort(url, schemeEnd);
-        return defaultPort == null || !url.startsWith(defaultPort, authorityEnd - defaultPort.length());
+        return authorityEnd < url.length() && url.charAt(authorityEnd) == '/' && url.indexOf('#', authorityEnd) < 0;
     }
 
     private static boolean isUpperCase(char c) {
         return c >= 'A' && c <= 'Z';
     }
 
-    /** The default port suffix of the URL's (lower-case) scheme, or null. */
+    private static void appendLowerCase(StringBuilder to, String s, int from, int end) {
+        for (int i = from; i < end; i++) {
+            char c = s.charAt(i);
+            to.append(isUpperCase(c) ? (char) (c + ('a' - 'A')) : c);
+        }
+    }
+
+    /** The default port of the URL's scheme (in any case), as digits, or null. */
     private static String defaultPort(String url, int schemeEnd) {
-        if (schemeEnd == 4 && url.startsWith("http")) {
-            return ":80";
+        if (schemeEnd == 4 && url.regionMatches(true, 0, "http", 0, 4)) {
+            return "80";
         }
-        if (schemeEnd == 5 && url.startsWith("https")) {
-            return ":443";
+        if (schemeEnd == 5 && url.regionMatches(true, 0, "https", 0, 5)) {
+            return "443";
         }
-        if (schemeEnd == 3 && url.startsWith("ftp")) {
-            return ":21";
+        if (schemeEnd == 3 && url.regionMatches(true, 0, "ftp", 0, 3)) {
+            return "21";
         }
         return null;
     }
@@ -84,21 +135,5 @@ public final class CacheKey {
     private static String stripFragment(String url) {
         int fragment = url.indexOf('#');
         return fragment < 0 ? url : url.substring(0, fragment);
-    }
-
-    /** Lower-cases the host, not the user information before an '@'. */
-    private static String lowerCaseHost(String authority) {
-        int at = authority.lastIndexOf('@');
-        String host = authority.substring(at + 1);
-        String lower = host.toLowerCase(Locale.ROOT);
-        return lower.equals(host) ? authority : authority.substring(0, at + 1) + lower;
-    }
-
-    private static String withoutDefaultPort(String scheme, String authority) {
-        String defaultPort = defaultPort(scheme, scheme.length());
-        if (defaultPort != null && authority.endsWith(defaultPort)) {
-            return authority.substring(0, authority.length() - defaultPort.length());
-        }
-        return authority.endsWith(":") ? authority.substring(0, authority.length() - 1) : authority;
     }
 }

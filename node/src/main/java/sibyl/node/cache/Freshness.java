@@ -1,6 +1,5 @@
 package sibyl.node.cache;
 
-import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Date;
@@ -80,7 +79,7 @@ public record Freshness(
         if (value == null) {
             return otherwise;
         }
-        Date date = DateFormatter.parseHttpDate(value);
+        Date date = HttpDate.parse(value);
         return date == null ? otherwise : date.getTime();
     }
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * The secondary cache key of a response with Vary (RFC 9111 section 4.1): the request's values of
@@ -15,6 +16,8 @@ import java.util.TreeSet;
 public final class VaryKey {
     /** The key of a response without Vary: every request matches it. */
     public static final String NONE = "";
+
+    private static final Pattern WHITESPACE = Pattern.compile("[ \\t]+");
 
     private VaryKey() {}
 
@@ -61,7 +64,7 @@ public final class VaryKey {
                 List<String> elements = new ArrayList<>();
                 for (String line : lines) {
                     for (String element : line.split(",")) {
-                        String normalised = element.strip().replaceAll("[ \\t]+", " ");
+                        String normalised = WHITESPACE.matcher(element.strip()).replaceAll(" ");
                         if (!normalised.isEmpty()) {
                             elements.add(normalised);
                         }

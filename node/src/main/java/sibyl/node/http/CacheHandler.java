@@ -1,6 +1,7 @@
 package sibyl.node.http;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -231,8 +232,10 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
     /** The end of the pipeline: whatever went wrong on this connection, it cannot go on. */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
-            log.debug("client {}: {}", ctx.channel().remoteAddress(), cause.toString()); // resets, broken pipes
+        if (cause instanceof IOException || cause instanceof PrematureChannelClosureException) {
+            // Resets, broken pipes, and a client gone before the end of its request, which the
+            // aggregator reports as it closes: the client's doing, not worth a stack trace.
+            log.debug("client {}: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             log.warn("client {}: closing the connection after an unexpected error", ctx.channel().remoteAddress(), cause);
         }

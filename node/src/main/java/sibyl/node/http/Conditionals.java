@@ -1,10 +1,10 @@
 package sibyl.node.http;
 
-import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Date;
 import java.util.List;
+import sibyl.node.cache.HttpDate;
 
 /**
  * A client's conditional and range fields, evaluated against a stored 200 response (RFC 9110
@@ -42,12 +42,12 @@ final class Conditionals {
         if (since == null) {
             return false;
         }
-        Date sinceDate = DateFormatter.parseHttpDate(since);
+        Date sinceDate = HttpDate.parse(since);
         String modified = stored.get(HttpHeaderNames.LAST_MODIFIED);
         if (modified == null) {
             modified = stored.get(HttpHeaderNames.DATE);
         }
-        Date modifiedDate = modified == null ? null : DateFormatter.parseHttpDate(modified);
+        Date modifiedDate = modified == null ? null : HttpDate.parse(modified);
         return sinceDate != null && modifiedDate != null && !modifiedDate.after(sinceDate);
     }
 

@@ -18,9 +18,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpResponseEncoder;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -33,7 +30,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import sibyl.config.HttpLimits;
 import sibyl.config.HttpSettings;
 import sibyl.cluster.ClusterStatus;
 import sibyl.config.OriginSettings;
@@ -45,14 +41,13 @@ import sibyl.node.store.BodyStore;
 /**
  * The HTTP proxy: a Netty server whose connections each run the pipeline
  * <pre>
- * gate → idle → head clock → decode → encode → body clock → aggregate → transactions → guard
- *      → pages → admission → cache
+ * {@link ClientFront} (gate → idle → head clock → decode → encode → body clock → aggregate
+ *      → transactions → guard) → pages → admission → cache
  * </pre>
- * ({@link ConnectionGate}, {@link ReadDeadlines}, {@link RequestDecoder}, {@link RequestAggregator},
- * {@link HttpTransactions}, {@link RequestGuard}, {@link InternalPages}, {@link Admission},
- * {@link CacheHandler}). Every bound of {@link HttpLimits} is kept by one of them, and every
- * refusal is answered and logged as a request of its own. Each event loop has its own origin connections, so a
- * request and the fetch it leads run on one thread.
+ * ({@link InternalPages}, {@link Admission}, {@link CacheHandler}). Every bound of
+ * {@link sibyl.config.HttpLimits} is kept by a handler of the front, and every refusal is
+ * answered and logged as a request of its own. Each event loop has its own origin connections,
+ * so a request and the fetch it leads run on one thread.
  */
 public final class HttpProxyServer implements AutoCloseable {
     private final EventLoopGroup group;
@@ -101,25 +96,17 @@ public final class HttpProxyServer implements AutoCloseable {
         DnsAddressResolverGroup resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
                 .socketChannelType(clientType));
-        HttpLimits limits = settings.limits();
-        ConnectionLimits connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerClient());
-        BodyBudget bodies = new BodyBudget(limits.requestBodiesInFlight());
-        HttpStats stats = new HttpStats(connections, bodies);
+        Via via = new Via(node);
+        ClientFront front = ClientFront.of(settings.limits(), accessLog, via);
+        HttpStats stats = front.stats();
         Map<EventExecutor, OriginClient> origins = new IdentityHashMap<>();
         for (EventExecutor loop : group) {
             origins.put(loop, new OriginClient((EventLoop) loop, clientType, resolver, clientSettings, stats.origin()));
         }
-        Via via = new Via(node);
         ProxyCache cache = new ProxyCache(index, store, new Fetches(), clock, Heuristics.RFC_SUGGESTED, stats, via,
                 originSettings.spliceMinBytes(), cluster, peers);
-        HttpDecoderConfig decoding = new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxRequestLine())
-                .setMaxHeaderSize(limits.maxHeaderSize())
-                .setMaxChunkSize(64 * 1024)
-                .setAllowDuplicateContentLengths(true);
         Admission.Settings admission = new Admission.Settings(settings.allow(), settings.purgeAllow(),
                 settings.accelerate(), drop, nocache);
-        long idleMillis = limits.idleTimeout().toMillis();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(serverType)
@@ -129,18 +116,7 @@ public final class HttpProxyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        ReadDeadlines deadlines = new ReadDeadlines(limits.headerTimeout(), limits.minBodyRate());
-                        channel.pipeline()
-                                .addLast("gate", new ConnectionGate(connections))
-                                .addLast("idle", new IdleStateHandler(true, 0, 0, idleMillis, TimeUnit.MILLISECONDS))
-                                .addLast("head-clock", deadlines.bytes())
-                                .addLast("decoder", new RequestDecoder(decoding))
-                                .addLast("encoder", new HttpResponseEncoder())
-                                .addLast("body-clock", deadlines.requests())
-                                .addLast("aggregator", new RequestAggregator(limits.maxRequestBody(), bodies))
-                                .addLast("transactions", new HttpTransactions(accessLog, stats, bodies,
-                                        limits.maxPipelined()))
-                                .addLast("guard", new RequestGuard(via))
+                        front.addTo(channel.pipeline())
                                 .addLast("pages", new InternalPages(cache, settings.purgeAllow()))
                                 .addLast("admission", new Admission(admission, via))
                                 .addLast("cache", new CacheHandler(cache, origins.get(channel.eventLoop())));

@@ -1,15 +1,18 @@
 package sibyl.node.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -32,6 +35,8 @@ import java.util.Map;
  * unless it must cut a response short.
  */
 final class HttpTransactions extends ChannelDuplexHandler {
+    private static final String HEAD = HttpMethod.HEAD.name();
+
     private final AccessLog accessLog;
     private final HttpStats stats;
     private final BodyBudget bodies;
@@ -53,6 +58,14 @@ final class HttpTransactions extends ChannelDuplexHandler {
     public void channelRead(ChannelHandlerContext ctx, Object message) {
         if (!(message instanceof FullHttpRequest request)) {
             ctx.fireChannelRead(message);
+            return;
+        }
+        if (!ctx.channel().isActive()) {
+            // Decoded from bytes read before the connection closed (the aggregator closes it
+            // after a 417, say): nobody is left to answer, so it must not reach the cache and
+            // the origin.
+            bodies.release(ReservedRequest.reservedBy(request));
+            ReferenceCountUtil.release(request);
             return;
         }
         if (current != null || closeAfter) {
@@ -83,6 +96,15 @@ final class HttpTransactions extends ChannelDuplexHandler {
         if (transaction == null) {
             ctx.write(message, promise);
             return;
+        }
+        if (message instanceof FullHttpResponse full && full.content().isReadable()
+                && transaction.method.equals(HEAD)) {
+            // A response to HEAD ends with its head (RFC 9110 section 9.3.2). The node's own
+            // answers (errors, refusals) are written whole whatever the method: a body sent
+            // after the head would be read by the client as the start of the next response.
+            FullHttpResponse head = full.replace(Unpooled.EMPTY_BUFFER);
+            full.release();
+            message = head;
         }
         if (message instanceof HttpResponse response) {
             transaction.status = response.status().code();

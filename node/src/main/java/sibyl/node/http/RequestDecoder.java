@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.util.ReferenceCountUtil;
 import java.util.List;
 
 /**
@@ -18,6 +19,9 @@ import java.util.List;
  * rejects; and Transfer-Encoding in an HTTP/1.0 request is malformed too.
  */
 final class RequestDecoder extends HttpRequestDecoder {
+    /** Whether a request was found malformed here: the rest of the connection is discarded. */
+    private boolean malformed;
+
     RequestDecoder(HttpDecoderConfig config) {
         super(config);
     }
@@ -29,6 +33,10 @@ final class RequestDecoder extends HttpRequestDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+        if (malformed) {
+            buffer.skipBytes(buffer.readableBytes());
+            return;
+        }
         int before = out.size();
         super.decode(ctx, buffer, out);
         for (int i = before; i < out.size(); i++) {
@@ -38,6 +46,15 @@ final class RequestDecoder extends HttpRequestDecoder {
                 // RFC 9112 section 6.1: HTTP/1.0 has no Transfer-Encoding, so the framing is faulty.
                 request.setDecoderResult(DecoderResult.failure(
                         new IllegalArgumentException("Transfer-Encoding in an HTTP/1.0 request")));
+                // As Netty does after a malformed message of its own finding: nothing after it on
+                // the connection is decoded, its body included, which would otherwise go on past
+                // the guard on its own while the guard refuses the request.
+                malformed = true;
+                while (out.size() > i + 1) {
+                    ReferenceCountUtil.release(out.remove(out.size() - 1));
+                }
+                buffer.skipBytes(buffer.readableBytes());
+                return;
             }
         }
     }

@@ -21,6 +21,11 @@ class CacheKeyTest {
         "http://User@Example.com/x,           http://User@example.com/x",
         "http://example.com:/x,               http://example.com/x",
         "http://[::1]:80/x,                   http://[::1]/x",
+        "/a?u=HTTP://X#f,                     /a?u=HTTP://X",
+        "http:/x#://Y/,                       http:/x",
+        "HTTP://H::/x,                        http://h::/x",
+        "http://h:80:80/x,                    http://h:80:80/x",
+        "http://É.example:80/x,           http://É.example/x",
     })
     void equivalentSpellingsShareAKey(String url, String key) {
         assertEquals(key, CacheKey.of(url));

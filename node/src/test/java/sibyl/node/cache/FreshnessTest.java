@@ -52,6 +52,17 @@ class FreshnessTest {
     void anInvalidExpiresMeansAlreadyExpired() {
         assertEquals(0, of(200, headers("Expires", "0")).lifetimeSeconds());
         assertEquals(0, of(200, headers("Expires", "tomorrow")).lifetimeSeconds());
+        assertEquals(0, of(200, headers("Expires", date(NOW + 60_000) + " ".repeat(40) + "x")).lifetimeSeconds(),
+                "over 64 characters, which Netty's date parser throws for");
+    }
+
+    @Test
+    void anInvalidDateIsIgnored() {
+        HttpHeaders headers = headers("Date", "Sunday, 06-Nov-94 08:49:37 GMT, or thereabouts, give or take a week",
+                "Cache-Control", "max-age=60");
+
+        assertEquals(0, of(200, headers).initialAgeSeconds());
+        assertEquals(60, of(200, headers).lifetimeSeconds());
     }
 
     @Test

@@ -1,7 +1,11 @@
 package sibyl.icp.policy.builtin;
 
 import java.io.IOException;
-import java.nio.charset.MalformedInputException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,15 +45,34 @@ public final class RuleFile {
      * @throws RuleFileException naming the file and line of the first problem
      */
     public static List<Rule> read(Path file, Set<String> actions) throws RuleFileException {
-        List<String> lines;
+        byte[] content;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (MalformedInputException e) {
-            throw new RuleFileException(file + ": not UTF-8 text");
+            content = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new RuleFileException(file + ": cannot read: " + e);
         }
+        return parse(file, content, actions);
+    }
+
+    /**
+     * The rules in {@code content}, the bytes of {@code file}: split into lines as
+     * {@link Files#readAllLines} splits them ({@code \n}, {@code \r} or {@code \r\n}).
+     *
+     * @throws RuleFileException naming the file and line of the first problem
+     */
+    static List<Rule> parse(Path file, byte[] content, Set<String> actions) throws RuleFileException {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(content))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new RuleFileException(file + ":" + lineOfFirstBadByte(content) + ": not UTF-8 text");
+        }
         List<Rule> rules = new ArrayList<>();
+        List<String> lines = text.lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) {
@@ -58,6 +81,23 @@ public final class RuleFile {
             rules.add(parse(file, i + 1, line, actions));
         }
         return List.copyOf(rules);
+    }
+
+    /** The number of the line holding the first byte that is not part of valid UTF-8. */
+    private static int lineOfFirstBadByte(byte[] content) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(content);
+        CharBuffer out = CharBuffer.allocate(content.length + 1);
+        decoder.decode(in, out, true); // stops at the bad byte, in.position() there
+        int line = 1;
+        for (int i = 0; i < in.position(); i++) {
+            if (content[i] == '\n' || content[i] == '\r' && (i + 1 >= content.length || content[i + 1] != '\n')) {
+                line++;
+            }
+        }
+        return line;
     }
 
     private static Rule parse(Path file, int number, String line, Set<String> actions) throws RuleFileException {

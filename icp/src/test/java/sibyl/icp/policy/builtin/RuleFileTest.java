@@ -109,12 +109,12 @@ class RuleFileTest {
     }
 
     @Test
-    void fileThatIsNotUtf8IsRejected() throws Exception {
-        Path file = Files.write(dir.resolve("latin1"), new byte[] {'a', (byte) 0xe9, '\n'});
+    void fileThatIsNotUtf8IsRejectedNamingTheLine() throws Exception {
+        Path file = Files.write(dir.resolve("latin1"), new byte[] {'a', '\r', '\n', 'b', '\r', 'c', (byte) 0xe9, '\n'});
 
         RuleFileException e = assertThrows(RuleFileException.class, () -> RuleFile.read(file, NO_ACTIONS));
 
-        assertEquals(file + ": not UTF-8 text", e.getMessage());
+        assertEquals(file + ":3: not UTF-8 text", e.getMessage());
     }
 
     @Test
