@@ -169,6 +169,9 @@ final class RequestGuard extends SimpleChannelInboundHandler<FullHttpRequest> {
             if (close < 0) {
                 return "unclosed IPv6 literal in '" + authority + "'";
             }
+            if (!ipv6Literal(authority, 1, close)) {
+                return "'" + authority.substring(0, close + 1) + "' is not an IPv6 address";
+            }
             portStart = close + 1;
         } else {
             int colon = authority.indexOf(':');
@@ -197,6 +200,25 @@ final class RequestGuard extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether {@code text[start, end)} can be an IPv6 address: hex digits, colons, and dots for an
+     * embedded IPv4 address (RFC 3986 section 3.2.2; the node does not connect to zones).
+     */
+    private static boolean ipv6Literal(String text, int start, int end) {
+        if (end - start < 2 || end - start > 45) {
+            return false;
+        }
+        boolean colon = false;
+        for (int i = start; i < end; i++) {
+            char c = text.charAt(i);
+            colon |= c == ':';
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.')) {
+                return false;
+            }
+        }
+        return colon;
     }
 
     private void refuse(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String detail,
