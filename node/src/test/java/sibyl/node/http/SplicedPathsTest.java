@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import sibyl.node.LiveObjects;
 
 /**
  * Bodies through the node's spliced paths, byte for byte: hits out of the pipe store, and
@@ -142,24 +143,11 @@ class SplicedPathsTest {
             assertEquals(spliced + 200, counter("sibyl.spliced_responses"), "every one spliced");
             // Before, each spliced response left a listener on the client's close future, holding
             // its exchange (and fetch, request, origin channel) until the client closed.
-            long exchanges = liveInstances("sibyl.node.origin.Exchange");
+            long exchanges = LiveObjects.count("sibyl.node.origin.Exchange");
             assertTrue(exchanges < 20, exchanges + " exchanges alive on a connection still open after 200 responses");
         }
     }
 
-    /** Objects of {@code className} alive after a full GC, from the JVM's class histogram. */
-    private static long liveInstances(String className) throws Exception {
-        String histogram = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(
-                new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
-                new Object[] {new String[0]}, new String[] {String[].class.getName()});
-        for (String line : histogram.split("\n")) {
-            String[] words = line.strip().split("\\s+");
-            if (words.length >= 4 && words[3].equals(className)) {
-                return Long.parseLong(words[1]);
-            }
-        }
-        return 0;
-    }
 
     @Test
     void aBodyLargerThanTheCacheTakesIsSplicedThrough() throws Exception {

@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import sibyl.node.LiveObjects;
 
 /** The origin client against real origins on 127.0.0.1: a JDK HTTP server, and raw sockets that misbehave. */
 class OriginClientTest {
@@ -256,25 +257,12 @@ class OriginClientTest {
             assertEquals(0, patient.stats().pools());
             assertTrue(patient.stats().poolsEvicted() >= 40, patient.stats().counters().toString());
             // Before, each new connection left an acquire timeout scheduled, holding its pool.
-            await().atMost(WAIT).until(() -> liveInstances("sibyl.node.origin.OriginPool") == 0);
+            await().atMost(WAIT).until(() -> LiveObjects.count("sibyl.node.origin.OriginPool") == 0);
         } finally {
             patient.close();
         }
     }
 
-    /** Objects of {@code className} alive after a full GC, from the JVM's class histogram. */
-    private static long liveInstances(String className) throws Exception {
-        String histogram = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(
-                new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
-                new Object[] {new String[0]}, new String[] {String[].class.getName()});
-        for (String line : histogram.split("\n")) {
-            String[] words = line.strip().split("\\s+");
-            if (words.length >= 4 && words[3].equals(className)) {
-                return Long.parseLong(words[1]);
-            }
-        }
-        return 0;
-    }
 
     @Test
     void atMostMaxPoolsAreHeldTheLeastRecentlyUsedIdleOneMakesRoom() throws Exception {
