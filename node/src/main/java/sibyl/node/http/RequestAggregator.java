@@ -80,8 +80,7 @@ final class RequestAggregator extends ChannelInboundHandlerAdapter {
             return;
         }
         reserved = Math.max(length, 0);
-        head = request;
-        body = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+        head = request; // the body buffer is made for a body's first bytes: most requests have none
         if (expect != null) {
             request.headers().remove(HttpHeaderNames.EXPECT); // answered here, hop by hop
             ctx.writeAndFlush(new DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.CONTINUE,
@@ -104,7 +103,7 @@ final class RequestAggregator extends ChannelInboundHandlerAdapter {
         }
         int bytes = content.content().readableBytes();
         if (!HttpUtil.isContentLengthSet(head)) {
-            if (body.readableBytes() + (long) bytes > maxBody) {
+            if (bodyBytes() + (long) bytes > maxBody) {
                 FullHttpRequest refusal = RefusedRequest.of(head, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                         "a chunked request body grew over this node's limit of " + maxBody + " bytes (http.max-request-body)");
                 content.release();
@@ -122,6 +121,9 @@ final class RequestAggregator extends ChannelInboundHandlerAdapter {
             reserved += bytes;
         }
         if (bytes > 0) {
+            if (body == null) {
+                body = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+            }
             body.addComponent(true, content.content().retain());
         }
         if (content instanceof LastHttpContent last) {
@@ -135,11 +137,12 @@ final class RequestAggregator extends ChannelInboundHandlerAdapter {
         if (!HttpUtil.isContentLengthSet(request)) {
             // Forwarded as one body now: its length is known and its chunking is gone.
             request.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
-            if (body.isReadable()) {
-                request.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+            if (bodyBytes() > 0) {
+                request.headers().set(HttpHeaderNames.CONTENT_LENGTH, bodyBytes());
             }
         }
-        ReservedRequest whole = new ReservedRequest(request.protocolVersion(), request.method(), request.uri(), body,
+        ReservedRequest whole = new ReservedRequest(request.protocolVersion(), request.method(), request.uri(),
+                body == null ? Unpooled.EMPTY_BUFFER : body,
                 request.headers(), last.trailingHeaders().isEmpty() ? EmptyHttpHeaders.INSTANCE : last.trailingHeaders().copy(),
                 reserved);
         whole.setDecoderResult(DecoderResult.SUCCESS);
@@ -147,6 +150,10 @@ final class RequestAggregator extends ChannelInboundHandlerAdapter {
         body = null;
         reserved = 0;
         ctx.fireChannelRead(whole);
+    }
+
+    private int bodyBytes() {
+        return body == null ? 0 : body.readableBytes();
     }
 
     private FullHttpRequest busy(HttpRequest request) {
