@@ -96,7 +96,7 @@ public final class SibylNode implements AutoCloseable {
         final PolicyChain chain = new PolicyChain();
         final AtomicReference<Stage> stage = new AtomicReference<>(Stage.SERVING);
         volatile ClusterMember member;
-        /** The member once it serves (promoted, warm): misses are routed to other members from then on. */
+        /** The member once promoted (warm): misses are routed to other members from then on. */
         volatile ClusterMember routing;
         CacheIndex index;
         PlacedBodyStore store;
@@ -206,11 +206,14 @@ public final class SibylNode implements AutoCloseable {
             if (resources.member != null) {
                 claims.attach(resources.member.ownership());
                 resources.member.promote();
+                // Routing starts with the promotion, not once partitions settle: from then on the
+                // others hand this node URLs (a draining member's handoff, a miss sent on) that it
+                // must fill from their holders, not from the origin.
+                resources.routing = resources.member;
                 if (!resources.member.awaitPartitions(PARTITIONS_SETTLE)) {
                     log.warn("node {}: partitions still moving {} s after joining; serving anyway", name,
                             PARTITIONS_SETTLE.toSeconds());
                 }
-                resources.routing = resources.member;
                 log.info("node {}: member of cluster {} with {}; ICP policies now {}", name, clusterSettings.name(),
                         resources.member.members(), resources.chain.names());
             }

@@ -117,8 +117,11 @@ class ClusterMembershipProcessesTest {
             int refetched = cluster.originRequests().values().stream().mapToInt(Integer::intValue).sum() - before;
             assertTrue(failures.isEmpty(), failures.size() + " of " + during + " requests failed: " + failures);
             assertTrue(during > 100, "the clients kept asking: " + during);
-            // Each node hands its URLs over before it leaves: most stay cached through the restart.
-            assertTrue(refetched < URLS / 2, refetched + " origin fetches for " + URLS + " URLs during the restart");
+            // Each node hands its URLs over before it leaves, and a node back routes misses to their
+            // holders from the moment it is promoted: a few URLs are fetched again at most (2-6 in
+            // runs here; 20-180 when a restarted node sent them to the origin until its partitions
+            // settled).
+            assertTrue(refetched < URLS / 10, refetched + " origin fetches for " + URLS + " URLs during the restart");
             Files.writeString(directory.resolve("restart-result.txt"), "requests=" + during + " refetched=" + refetched + "\n");
             System.out.println("rolling restart: " + during + " requests, " + refetched + " origin fetches");
         }
