@@ -1,15 +1,19 @@
 package sibyl.node.cache;
 
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The Cache-Control directives a shared cache acts on (RFC 9111 section 5.2), from a request or a
  * response. Directive names are case-insensitive; unknown extensions are ignored; repeated
  * header lines count as one list.
  *
- * <p>Where the RFC leaves a choice, the stricter reading is taken: a qualified {@code no-cache}
- * or {@code private} ({@code private="Set-Cookie"}) counts as the unqualified directive; a
- * delta-seconds that is not a number counts as 0, so the response is stale (RFC 9111 section
+ * <p>A qualified {@code no-cache} or {@code private} ({@code no-cache="Set-Cookie"}) names fields
+ * rather than the whole response (sections 5.2.2.4 and 5.2.2.7): the response may be stored, and
+ * those fields are not ({@link #unsharedFields}). Given both ways, the unqualified one wins; an
+ * empty list counts as unqualified. Where the RFC leaves a choice, the stricter reading is
+ * taken: a delta-seconds that is not a number counts as 0, so the response is stale (section
  * 4.2.1 encourages this); a directive given twice takes its smaller value.
  *
  * @param maxAge seconds, or {@link #ABSENT}
@@ -17,6 +21,12 @@ import java.util.Locale;
  * @param maxStale seconds; {@link Long#MAX_VALUE} for {@code max-stale} without a value
  *     (any staleness); {@link #ABSENT}
  * @param minFresh seconds, or {@link #ABSENT}
+ * @param noCache unqualified {@code no-cache}: every reuse needs a successful revalidation
+ * @param isPrivate unqualified {@code private}: a shared cache stores nothing of it
+ * @param noCacheFields the fields a qualified {@code no-cache} names, lower-case
+ * @param privateFields the fields a qualified {@code private} names, lower-case
+ * @param mustUnderstand {@code must-understand}: stored only by a cache that understands the
+ *     status code, even with {@code no-store} (section 5.2.2.3)
  */
 public record CacheControl(
         long maxAge,
@@ -29,7 +39,10 @@ public record CacheControl(
         boolean isPublic,
         boolean mustRevalidate,
         boolean proxyRevalidate,
-        boolean onlyIfCached) {
+        boolean onlyIfCached,
+        Set<String> noCacheFields,
+        Set<String> privateFields,
+        boolean mustUnderstand) {
 
     /** A directive that is not there. */
     public static final long ABSENT = -1;
@@ -37,8 +50,30 @@ public record CacheControl(
     /** What "delta-seconds" larger than this means: RFC 9111 section 1.2.2. */
     static final long DELTA_SECONDS_CAP = 2_147_483_648L;
 
-    public static final CacheControl NONE =
-            new CacheControl(ABSENT, ABSENT, ABSENT, ABSENT, false, false, false, false, false, false, false);
+    public static final CacheControl NONE = new CacheControl(ABSENT, ABSENT, ABSENT, ABSENT, false, false, false, false,
+            false, false, false, Set.of(), Set.of(), false);
+
+    public CacheControl {
+        noCacheFields = noCache ? Set.of() : Set.copyOf(noCacheFields);
+        privateFields = isPrivate ? Set.of() : Set.copyOf(privateFields);
+    }
+
+    /**
+     * The fields a shared cache must not send from what it stored: those a qualified
+     * {@code private} or {@code no-cache} names. Sibyl does not store them at all, which
+     * satisfies both (a stored no-cache field could only be sent after a revalidation).
+     */
+    public Set<String> unsharedFields() {
+        if (noCacheFields.isEmpty()) {
+            return privateFields;
+        }
+        if (privateFields.isEmpty()) {
+            return noCacheFields;
+        }
+        Set<String> both = new java.util.HashSet<>(noCacheFields);
+        both.addAll(privateFields);
+        return both;
+    }
 
     /** Parses the values of every Cache-Control line of a message, in order. */
     public static CacheControl parse(Iterable<String> headerValues) {
@@ -138,6 +173,25 @@ public record CacheControl(
         boolean mustRevalidate;
         boolean proxyRevalidate;
         boolean onlyIfCached;
+        boolean mustUnderstand;
+        final Set<String> noCacheFields = new TreeSet<>();
+        final Set<String> privateFields = new TreeSet<>();
+
+        /** Adds the field names of a qualified directive's list; false if it has none (unqualified). */
+        private static boolean fieldNames(String argument, Set<String> names) {
+            if (argument == null) {
+                return false;
+            }
+            boolean any = false;
+            for (String name : argument.split(",")) {
+                String field = name.strip().toLowerCase(Locale.ROOT);
+                if (!field.isEmpty()) {
+                    names.add(field);
+                    any = true;
+                }
+            }
+            return any;
+        }
 
         void directive(String name, String argument) {
             switch (name) {
@@ -146,8 +200,9 @@ public record CacheControl(
                 case "max-stale" -> maxStale = smaller(maxStale, argument == null ? Long.MAX_VALUE : deltaSeconds(argument));
                 case "min-fresh" -> minFresh = Math.max(minFresh, deltaSeconds(argument));
                 case "no-store" -> noStore = true;
-                case "no-cache" -> noCache = true;
-                case "private" -> isPrivate = true;
+                case "no-cache" -> noCache |= !fieldNames(argument, noCacheFields);
+                case "private" -> isPrivate |= !fieldNames(argument, privateFields);
+                case "must-understand" -> mustUnderstand = true;
                 case "public" -> isPublic = true;
                 case "must-revalidate" -> mustRevalidate = true;
                 case "proxy-revalidate" -> proxyRevalidate = true;
@@ -162,7 +217,7 @@ public record CacheControl(
 
         CacheControl build() {
             return new CacheControl(maxAge, sMaxAge, maxStale, minFresh, noStore, noCache, isPrivate, isPublic,
-                    mustRevalidate, proxyRevalidate, onlyIfCached);
+                    mustRevalidate, proxyRevalidate, onlyIfCached, noCacheFields, privateFields, mustUnderstand);
         }
     }
 }

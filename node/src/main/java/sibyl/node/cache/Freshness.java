@@ -41,8 +41,10 @@ public record Freshness(
         } else if (control.maxAge() != CacheControl.ABSENT) {
             lifetime = control.maxAge();
         } else if (headers.contains(HttpHeaderNames.EXPIRES)) {
-            // An invalid Expires, "0" included, means already expired (section 5.3).
-            long expires = dateOr(headers, HttpHeaderNames.EXPIRES, Long.MIN_VALUE);
+            // An invalid Expires, "0" included, means already expired (section 5.3); so do two
+            // lines of it, as this singleton field cannot say which one the origin meant.
+            long expires = headers.getAll(HttpHeaderNames.EXPIRES).size() == 1
+                    ? dateOr(headers, HttpHeaderNames.EXPIRES, Long.MIN_VALUE) : Long.MIN_VALUE;
             lifetime = expires == Long.MIN_VALUE ? 0 : Math.max(0, (expires - date) / 1000);
         } else if (Heuristics.heuristicallyCacheable(status) || control.isPublic()) {
             long modified = dateOr(headers, HttpHeaderNames.LAST_MODIFIED, Long.MIN_VALUE);
@@ -83,9 +85,17 @@ public record Freshness(
         return date == null ? otherwise : date.getTime();
     }
 
-    /** The Age header's delta-seconds; absent or invalid counts as 0 (section 5.1). */
+    /**
+     * The Age header's delta-seconds (section 5.1): of a list, or of several lines, the first
+     * member, the rest discarded, as the RFC asks; absent or invalid counts as 0. Taking a later
+     * member, or reading "7200, 0" as invalid, would make a response look fresher than it is.
+     */
     private static long ageHeader(HttpHeaders headers) {
         String value = headers.get(HttpHeaderNames.AGE);
-        return value == null ? 0 : CacheControl.deltaSeconds(value.strip());
+        if (value == null) {
+            return 0;
+        }
+        int comma = value.indexOf(',');
+        return CacheControl.deltaSeconds((comma < 0 ? value : value.substring(0, comma)).strip());
     }
 }

@@ -16,7 +16,8 @@ public enum Reuse {
      * {@code no-cache}, as section 5.4 allows).
      */
     public static Reuse decide(Freshness freshness, CacheControl request, long nowMillis) {
-        if (freshness.revalidateAlways() || request.noCache()) {
+        // A request's no-cache takes no field names; one given some is still no-cache.
+        if (freshness.revalidateAlways() || request.noCache() || !request.noCacheFields().isEmpty()) {
             return REVALIDATE;
         }
         long age = freshness.currentAgeSeconds(nowMillis);

@@ -21,6 +21,7 @@ import sibyl.node.cache.CacheControl;
 import sibyl.node.cache.CacheEntry;
 import sibyl.node.cache.Freshness;
 import sibyl.node.cache.Storability;
+import sibyl.node.cache.StoredHeaders;
 import sibyl.node.cache.VaryKey;
 import sibyl.node.origin.OriginClient;
 import sibyl.node.origin.OriginExchange;
@@ -260,9 +261,6 @@ final class Fetch implements OriginListener {
         if (reason != null) {
             return reason.name();
         }
-        if (headers.contains(HttpHeaderNames.SET_COOKIE)) {
-            return "Set-Cookie: one client's cookie is never served to another";
-        }
         if (contentLength > cache.index().maxObjectBytes()) {
             return "larger than cache.max-object-size";
         }
@@ -295,8 +293,8 @@ final class Fetch implements OriginListener {
                 // Stored before the client sees the end, so its next request finds the entry.
                 StoredBody body = finishBody();
                 if (body != null) {
-                    headers.remove("X-Cache"); // how it came here (from a member's cache?), not what it is
-                    CacheEntry entry = new CacheEntry(key, variantKey, status.code(), headers, freshness, body);
+                    HttpHeaders stored = StoredHeaders.of(headers, CacheControl.parse(headers.getAll(HttpHeaderNames.CACHE_CONTROL)));
+                    CacheEntry entry = new CacheEntry(key, variantKey, status.code(), stored, freshness, body);
                     cache.index().store(entry, varyFields);
                     outcome = Outcome.stored(entry); // holds this fetch's reference until finish()
                 }
@@ -346,13 +344,16 @@ final class Fetch implements OriginListener {
         CacheControl control = CacheControl.parse(merged.getAll(HttpHeaderNames.CACHE_CONTROL));
         Freshness refreshed = Freshness.of(stale.status(), merged, control, requestMillis, responseMillis,
                 cache.heuristics());
-        CacheEntry entry = new CacheEntry(key, stale.variantKey(), stale.status(), merged, refreshed, stale.body());
+        CacheEntry entry = new CacheEntry(key, stale.variantKey(), stale.status(), StoredHeaders.of(merged, control),
+                refreshed, stale.body());
         cache.index().store(entry, VaryKey.fields(merged));
         List<Waiter> woken = close();
         if (leader != null) {
+            // The client that revalidated gets every field of the 304, those not stored included.
             stale.body().retain();
             leader.request().transaction().hierarchy = hierarchy;
-            leader.serve(entry, LogCode.TCP_REFRESH_UNMODIFIED);
+            leader.serve(new CacheEntry(key, stale.variantKey(), stale.status(), merged, refreshed, stale.body()),
+                    LogCode.TCP_REFRESH_UNMODIFIED);
         }
         finish(woken, Outcome.stored(entry));
     }

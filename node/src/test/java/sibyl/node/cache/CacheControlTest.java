@@ -72,12 +72,32 @@ class CacheControlTest {
     }
 
     @Test
-    void qualifiedNoCacheAndPrivateCountAsTheirPlainForms() {
+    void qualifiedNoCacheAndPrivateNameFieldsAndLeaveTheResponseUsable() {
         CacheControl control = CacheControl.parse("no-cache=\"Set-Cookie, Set-Cookie2\", private=\"X-Secret\", max-age=60");
 
-        assertTrue(control.noCache());
-        assertTrue(control.isPrivate());
+        assertFalse(control.noCache());
+        assertFalse(control.isPrivate());
+        assertEquals(java.util.Set.of("set-cookie", "set-cookie2"), control.noCacheFields());
+        assertEquals(java.util.Set.of("x-secret"), control.privateFields());
+        assertEquals(java.util.Set.of("set-cookie", "set-cookie2", "x-secret"), control.unsharedFields());
         assertEquals(60, control.maxAge());
+    }
+
+    @Test
+    void theUnqualifiedFormWinsAndAnEmptyListIsUnqualified() {
+        CacheControl both = CacheControl.parse(List.of("no-cache=\"Set-Cookie\"", "no-cache"));
+        assertTrue(both.noCache());
+        assertEquals(java.util.Set.of(), both.noCacheFields());
+        assertTrue(CacheControl.parse("private=\"\"").isPrivate());
+        assertTrue(CacheControl.parse("no-cache=\" , \"").noCache());
+        assertEquals(java.util.Set.of("set-cookie"), CacheControl.parse("no-cache=Set-Cookie").noCacheFields(),
+                "a token rather than a quoted list");
+    }
+
+    @Test
+    void mustUnderstand() {
+        assertTrue(CacheControl.parse("must-understand, no-store").mustUnderstand());
+        assertFalse(CacheControl.parse("no-store").mustUnderstand());
     }
 
     @Test

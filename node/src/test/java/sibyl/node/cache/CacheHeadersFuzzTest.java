@@ -101,7 +101,15 @@ class CacheHeadersFuzzTest {
                 smaller(a.maxStale(), b.maxStale()), Math.max(a.minFresh(), b.minFresh()),
                 a.noStore() || b.noStore(), a.noCache() || b.noCache(), a.isPrivate() || b.isPrivate(),
                 a.isPublic() || b.isPublic(), a.mustRevalidate() || b.mustRevalidate(),
-                a.proxyRevalidate() || b.proxyRevalidate(), a.onlyIfCached() || b.onlyIfCached());
+                a.proxyRevalidate() || b.proxyRevalidate(), a.onlyIfCached() || b.onlyIfCached(),
+                union(a.noCacheFields(), b.noCacheFields()), union(a.privateFields(), b.privateFields()),
+                a.mustUnderstand() || b.mustUnderstand());
+    }
+
+    private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
+        java.util.Set<String> both = new java.util.TreeSet<>(a);
+        both.addAll(b);
+        return both;
     }
 
     private static long smaller(long a, long b) {
@@ -123,15 +131,25 @@ class CacheHeadersFuzzTest {
             directives.add("max-stale=\"" + control.maxStale() + "\"");
         }
         String[] names = {"no-store", "no-cache", "private", "public", "must-revalidate", "proxy-revalidate",
-            "only-if-cached"};
+            "only-if-cached", "must-understand"};
         boolean[] present = {control.noStore(), control.noCache(), control.isPrivate(), control.isPublic(),
-            control.mustRevalidate(), control.proxyRevalidate(), control.onlyIfCached()};
+            control.mustRevalidate(), control.proxyRevalidate(), control.onlyIfCached(), control.mustUnderstand()};
+        if (!control.noCacheFields().isEmpty()) {
+            directives.add("No-Cache=\"" + quoted(String.join(" , ", control.noCacheFields())) + "\"");
+        }
+        if (!control.privateFields().isEmpty()) {
+            directives.add("private=\"" + quoted(String.join(",", control.privateFields())) + "\"");
+        }
         for (int i = 0; i < names.length; i++) {
             if (present[i]) {
                 directives.add(names[i]);
             }
         }
         return String.join(" ,\t", directives);
+    }
+
+    private static String quoted(String text) {
+        return text.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     private static void checkFreshness(Freshness freshness, CacheControl control, HttpHeaders headers) {

@@ -57,6 +57,32 @@ class FreshnessTest {
     }
 
     @Test
+    void twoExpiresLinesMeanAlreadyExpired() {
+        HttpHeaders headers = headers("Date", date(NOW), "Expires", date(NOW + 60_000));
+        headers.add("Expires", date(NOW + 60_000));
+
+        assertEquals(0, of(200, headers).lifetimeSeconds());
+    }
+
+    @Test
+    void anExpiresOutsideTheThreeFormsMeansAlreadyExpired() {
+        for (String expires : new String[] {"Sun, 06 Nov 2095 08:49:37 UTC", "Sun, 06 Nov 95 08:49:37 GMT",
+                "Sun 06 Nov 2095 08:49:37 GMT", "Sun, 06-Nov-2095 08:49:37 GMT", "Sun, 06 Nov 2095 8:49:37 GMT"}) {
+            assertEquals(0, of(200, headers("Date", date(NOW), "Expires", expires)).lifetimeSeconds(), expires);
+        }
+    }
+
+    @Test
+    void ofAListOrSeveralAgeLinesTheFirstMemberCounts() {
+        HttpHeaders list = headers("Date", date(NOW), "Age", "7200, 0", "Cache-Control", "max-age=3600");
+        HttpHeaders lines = headers("Date", date(NOW), "Age", "7200", "Age", "0", "Cache-Control", "max-age=3600");
+
+        assertEquals(7200, of(200, list).initialAgeSeconds());
+        assertFalse(of(200, list).isFresh(NOW), "two hours old, fresh for one");
+        assertEquals(7200, of(200, lines).initialAgeSeconds());
+    }
+
+    @Test
     void anInvalidDateIsIgnored() {
         HttpHeaders headers = headers("Date", "Sunday, 06-Nov-94 08:49:37 GMT, or thereabouts, give or take a week",
                 "Cache-Control", "max-age=60");

@@ -134,6 +134,69 @@ class HttpCacheTest {
         assertEquals(2, origin.count("/expires-invalid"), "an invalid Expires is already stale");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+        "Sun, 06 Nov 2101 08:49:37 UTC", "Sun, 06 Nov 2101 08:49:37 AEST", "Sun, 06 Nov 01 08:49:37 GMT",
+        "Sun 06 Nov 2101 08:49:37 GMT", "Sun,  06 Nov 2101  08:49:37 GMT", "Sun, 06-Nov-2101 08:49:37 GMT",
+        "Sun, 06 Nov 2101 8:49:37 GMT", "twice"})
+    void anExpiresNotInOneOfTheThreeFormsIsAlreadyExpired(String expires) throws Exception {
+        String path = "/expires-bad-" + Integer.toHexString(expires.hashCode());
+        origin.on(path, "twice".equals(expires)
+                ? ScriptedOrigin.body(200, "x", "Expires", "Sun, 06 Nov 2101 08:49:37 GMT", "Expires", "Sun, 06 Nov 2101 08:49:37 GMT")
+                : ScriptedOrigin.body(200, "x", "Expires", expires));
+
+        node.get(origin.url(path));
+        HttpConnection.Response second = node.get(origin.url(path));
+
+        assertEquals("MISS from " + TestNode.NAME, second.header("X-Cache"), expires);
+        assertEquals(2, origin.count(path), expires);
+    }
+
+    @Test
+    void anAgeListCountsItsFirstMember() throws Exception {
+        origin.on("/age-list", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600", "Age", "7200, 0"));
+
+        node.get(origin.url("/age-list"));
+        HttpConnection.Response second = node.get(origin.url("/age-list"));
+
+        assertEquals("MISS from " + TestNode.NAME, second.header("X-Cache"), "two hours old, fresh for one: stale");
+        assertEquals(2, origin.count("/age-list"));
+    }
+
+    @Test
+    void fieldsAQualifiedNoCacheOrPrivateNamesAreNeverServedFromTheCache() throws Exception {
+        origin.on("/named-cookie", ScriptedOrigin.body(200, "shared page", "Cache-Control",
+                "max-age=600, no-cache=\"Set-Cookie\", private=\"X-User\"", "Set-Cookie", "session=alice",
+                "X-User", "alice", "X-Shared", "yes"));
+
+        HttpConnection.Response miss = node.get(origin.url("/named-cookie"));
+        HttpConnection.Response hit = node.get(origin.url("/named-cookie"));
+
+        assertEquals("session=alice", miss.header("Set-Cookie"), "the client that asked gets the origin's answer whole");
+        assertEquals("alice", miss.header("X-User"));
+        assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
+        assertEquals("shared page", hit.text());
+        assertEquals(null, hit.header("Set-Cookie"));
+        assertEquals(null, hit.header("X-User"));
+        assertEquals("yes", hit.header("X-Shared"));
+        assertEquals(1, origin.count("/named-cookie"));
+    }
+
+    @Test
+    void mustUnderstandStoresWhatNoStoreAloneWouldNot() throws Exception {
+        origin.on("/must-understand", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=600, no-store, must-understand"));
+        origin.on("/must-understand-299", ScriptedOrigin.body(299, "x", "Cache-Control", "max-age=600, must-understand"));
+
+        node.get(origin.url("/must-understand"));
+        HttpConnection.Response hit = node.get(origin.url("/must-understand"));
+        node.get(origin.url("/must-understand-299"));
+        node.get(origin.url("/must-understand-299"));
+
+        assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
+        assertEquals(1, origin.count("/must-understand"));
+        assertEquals(2, origin.count("/must-understand-299"), "a status RFC 9110 does not define is not understood");
+    }
+
     @Test
     void receivedAgeCountsAndIsSentOnHits() throws Exception {
         origin.on("/aged", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600", "Age", "100"));
