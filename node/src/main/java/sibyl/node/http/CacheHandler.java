@@ -118,8 +118,11 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
         if (owner != null) {
             fetch.beginFromPeer(origins, OriginRequests.forPeer(request, cache.via()), owner,
                     () -> OriginRequests.build(request, HttpMethod.GET, true, null, cache.via()), request.origin());
+        } else if (entry != null) {
+            fetch.revalidate(origins, OriginRequests.build(request, HttpMethod.GET, true, entry, cache.via()),
+                    () -> OriginRequests.build(request, HttpMethod.GET, true, null, cache.via()), request.origin());
         } else {
-            fetch.begin(origins, OriginRequests.build(request, HttpMethod.GET, true, entry, cache.via()), request.origin());
+            fetch.begin(origins, OriginRequests.build(request, HttpMethod.GET, true, null, cache.via()), request.origin());
         }
         if (leads) {
             request.request().release();
@@ -169,21 +172,21 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
                 && OriginRequests.whole(request.headers());
     }
 
-    private Fetch.Waiter waiter(ChannelHandlerContext ctx, ProxyRequest request) {
-        return new Fetch.Waiter() {
+    private Collapser.Waiter waiter(ChannelHandlerContext ctx, ProxyRequest request) {
+        return new Collapser.Waiter() {
             @Override
             public HttpHeaders requestHeaders() {
                 return request.headers();
             }
 
             @Override
-            public void wake(Fetch.Outcome outcome) {
+            public void wake(Collapser.Outcome outcome) {
                 ctx.executor().execute(() -> woken(ctx, request, outcome));
             }
         };
     }
 
-    private void woken(ChannelHandlerContext ctx, ProxyRequest request, Fetch.Outcome outcome) {
+    private void woken(ChannelHandlerContext ctx, ProxyRequest request, Collapser.Outcome outcome) {
         if (!ctx.channel().isActive()) {
             if (outcome.entry() != null) {
                 outcome.entry().body().release();

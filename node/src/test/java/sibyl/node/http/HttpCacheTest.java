@@ -197,6 +197,61 @@ class HttpCacheTest {
         assertEquals(2, origin.count("/must-understand-299"), "a status RFC 9110 does not define is not understood");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "HEAD | | no-store", "GET | Range: bytes=0-0 | no-store", "GET | If-None-Match: \"y\" | no-store",
+        "HEAD | | max-age=600", "GET | Range: bytes=0-0 | max-age=600"})
+    void aHeadRangeOrConditionalMissForALargeObjectThatCannotBeStoredPullsLittleOfItsBody(String method, String header,
+            String cacheControl) throws Exception {
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        String path = "/large-" + Integer.toHexString((method + header + cacheControl).hashCode());
+        // 200 MiB: over cache.max-object-size (256k here), and uncacheable besides with no-store.
+        origin.on(path, ScriptedOrigin.large(200L << 20, sent, "Cache-Control", cacheControl, "ETag", "\"y\""));
+
+        HttpConnection.Response response = node.send(method + " " + origin.url(path) + " HTTP/1.1\nHost: x\n"
+                + (header == null ? "" : header + "\n") + "\n");
+
+        int expected = method.equals("HEAD") ? 200 : header.startsWith("Range") ? 206 : 304;
+        assertEquals(expected, response.status());
+        if (expected == 206) {
+            assertEquals("bytes 0-0/209715200", response.header("Content-Range"));
+            assertEquals(1, response.body().length);
+        }
+        // The whole GET made to store it is cut off once its head says it cannot be; the
+        // client's own request, asked after, sends what the client asked for.
+        // What the origin wrote counts what its socket buffers took too (a few MiB on loopback).
+        await().atMost(Duration.ofSeconds(30)).until(() -> origin.completed(path) == 2);
+        assertTrue(sent.get() <= 8L << 20, sent.get() + " body bytes sent by the origin for " + method + " " + header);
+    }
+
+    @Test
+    void a304AboutAnotherRepresentationLeavesTheEntryAndAsksAgainUnconditionally() throws Exception {
+        AtomicInteger asked = new AtomicInteger();
+        origin.on("/other-representation", exchange -> {
+            int n = asked.incrementAndGet();
+            if (exchange.getRequestHeaders().containsKey("If-None-Match")) {
+                // Another representation's validator: this 304 is not about the stored one.
+                exchange.getResponseHeaders().add("ETag", "\"v2\"");
+                exchange.getResponseHeaders().add("Cache-Control", "max-age=600");
+                exchange.sendResponseHeaders(304, -1);
+                return;
+            }
+            ScriptedOrigin.body(200, n == 1 ? "first" : "second", "ETag", n == 1 ? "\"v1\"" : "\"v2\"",
+                    "Cache-Control", n == 1 ? "max-age=0" : "max-age=600").answer(exchange);
+        });
+
+        node.get(origin.url("/other-representation"));
+        HttpConnection.Response refreshed = node.get(origin.url("/other-representation"));
+        HttpConnection.Response hit = node.get(origin.url("/other-representation"));
+
+        assertEquals(200, refreshed.status());
+        assertEquals("second", refreshed.text(), "not the stored body under the 304's fields");
+        assertEquals("\"v2\"", refreshed.header("ETag"));
+        assertEquals(3, origin.count("/other-representation"), "the first GET, the conditional, the unconditional");
+        assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
+        assertEquals("second", hit.text());
+    }
+
     @Test
     void receivedAgeCountsAndIsSentOnHits() throws Exception {
         origin.on("/aged", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600", "Age", "100"));

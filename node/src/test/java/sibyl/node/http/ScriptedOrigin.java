@@ -26,6 +26,7 @@ final class ScriptedOrigin implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final Map<String, List<Headers>> requests = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> completed = new ConcurrentHashMap<>();
 
     ScriptedOrigin() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
@@ -45,6 +46,8 @@ final class ScriptedOrigin implements AutoCloseable {
             requests.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(exchange.getRequestHeaders());
             try (exchange) {
                 script.answer(exchange);
+            } finally {
+                completed.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             }
         });
         return this;
@@ -87,9 +90,63 @@ final class ScriptedOrigin implements AutoCloseable {
         };
     }
 
+    /**
+     * A body of {@code length} bytes made as it is sent, 64 KiB at a time, counting into
+     * {@code sent} the bytes the connection took, until the peer closes it. HEAD gets the head
+     * alone; a {@code Range: bytes=first-last} request gets that range as a 206; an
+     * {@code If-None-Match} naming the ETag among {@code headers}, a 304.
+     */
+    static Script large(long length, java.util.concurrent.atomic.AtomicLong sent, String... headers) {
+        return exchange -> {
+            for (int i = 0; i < headers.length; i += 2) {
+                exchange.getResponseHeaders().add(headers[i], headers[i + 1]);
+            }
+            String etag = exchange.getResponseHeaders().getFirst("ETag");
+            if (etag != null && etag.equals(exchange.getRequestHeaders().getFirst("If-None-Match"))) {
+                exchange.sendResponseHeaders(304, -1);
+                return;
+            }
+            String range = exchange.getRequestHeaders().getFirst("Range");
+            long first = 0;
+            long count = length;
+            int status = 200;
+            if (range != null && range.matches("bytes=\\d+-\\d+")) {
+                String[] bounds = range.substring(6).split("-");
+                first = Long.parseLong(bounds[0]);
+                count = Math.min(length - 1, Long.parseLong(bounds[1])) - first + 1;
+                status = 206;
+                exchange.getResponseHeaders().set("Content-Range", "bytes " + first + "-" + (first + count - 1) + "/" + length);
+            }
+            if (exchange.getRequestMethod().equals("HEAD")) {
+                exchange.getResponseHeaders().set("Content-Length", String.valueOf(count));
+                exchange.sendResponseHeaders(status, -1);
+                return;
+            }
+            exchange.sendResponseHeaders(status, count);
+            byte[] chunk = new byte[64 * 1024];
+            try (OutputStream out = exchange.getResponseBody()) {
+                for (long left = count; left > 0; ) {
+                    int n = (int) Math.min(chunk.length, left);
+                    out.write(chunk, 0, n);
+                    out.flush();
+                    sent.addAndGet(n);
+                    left -= n;
+                }
+            } catch (IOException closedByThePeer) {
+                // what the test is about: the peer stopped reading
+            }
+        };
+    }
+
     /** Requests {@code pathAndQuery} got. */
     int count(String pathAndQuery) {
         AtomicInteger count = counts.get(pathAndQuery);
+        return count == null ? 0 : count.get();
+    }
+
+    /** Requests {@code pathAndQuery} got whose script has returned (its response written, or given up). */
+    int completed(String pathAndQuery) {
+        AtomicInteger count = completed.get(pathAndQuery);
         return count == null ? 0 : count.get();
     }
 

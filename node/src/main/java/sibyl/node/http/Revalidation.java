@@ -1,0 +1,64 @@
+package sibyl.node.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import sibyl.node.cache.CacheControl;
+import sibyl.node.cache.CacheEntry;
+import sibyl.node.cache.Freshness;
+import sibyl.node.cache.Heuristics;
+import sibyl.node.cache.StoredHeaders;
+
+/** A 304 applied to the stale entry whose validators were sent (RFC 9111 section 4.3.4). */
+final class Revalidation {
+    private Revalidation() {}
+
+    /**
+     * The refreshed entry: {@code stored} for the index (without the fields the cache must not
+     * keep), {@code served} for the client that revalidated (every field of the 304). Both share
+     * the stale entry's body; neither holds a reference of its own.
+     */
+    record Refreshed(CacheEntry stored, CacheEntry served) {}
+
+    /**
+     * Whether a 304 with {@code notModified} fields is about {@code stale} (section 4.3.4): its
+     * strong ETag is the stored one's; else its weak ETag or Last-Modified match the stored ones.
+     * A 304 with no validator at all answers the validators this cache sent, which were the
+     * entry's: it is taken as being about it (many origins send a bare 304). A 304 naming
+     * another representation must not touch the entry.
+     */
+    static boolean matches(HttpHeaders stale, HttpHeaders notModified) {
+        String etag = notModified.get(HttpHeaderNames.ETAG);
+        String lastModified = notModified.get(HttpHeaderNames.LAST_MODIFIED);
+        if (etag != null) {
+            String storedEtag = stale.get(HttpHeaderNames.ETAG);
+            if (storedEtag == null) {
+                return false;
+            }
+            boolean weak = etag.startsWith("W/") || storedEtag.startsWith("W/");
+            return weak ? opaque(etag).equals(opaque(storedEtag)) : etag.equals(storedEtag);
+        }
+        if (lastModified != null) {
+            return lastModified.equals(stale.get(HttpHeaderNames.LAST_MODIFIED));
+        }
+        return true;
+    }
+
+    private static String opaque(String etag) {
+        return etag.startsWith("W/") ? etag.substring(2) : etag;
+    }
+
+    /** The 304's fields replace the stored ones; the body stays; the freshness starts again. */
+    static Refreshed refresh(CacheEntry stale, HttpHeaders notModified, long requestMillis, long responseMillis,
+            Heuristics heuristics) {
+        HttpHeaders merged = stale.headers().copy();
+        for (String name : notModified.names()) {
+            merged.set(name, notModified.getAll(name));
+        }
+        CacheControl control = CacheControl.parse(merged.getAll(HttpHeaderNames.CACHE_CONTROL));
+        Freshness refreshed = Freshness.of(stale.status(), merged, control, requestMillis, responseMillis, heuristics);
+        return new Refreshed(
+                new CacheEntry(stale.key(), stale.variantKey(), stale.status(), StoredHeaders.of(merged, control), refreshed,
+                        stale.body()),
+                new CacheEntry(stale.key(), stale.variantKey(), stale.status(), merged, refreshed, stale.body()));
+    }
+}
