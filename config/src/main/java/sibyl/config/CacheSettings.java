@@ -7,8 +7,13 @@ package sibyl.config;
  * @param maxObjectBytes the largest body stored; larger ones stream through
  * @param pipe which bodies go into kernel pipes, and within what limits
  * @param fillBytes what bodies being filled into direct memory may hold together
+ * @param staleWhileRevalidate how long past its freshness a response the origin says nothing of
+ *     may be served while it is revalidated in the background (RFC 5861's, by the operator)
+ * @param staleIfError how long past its freshness a response the origin says nothing of may be
+ *     served when the origin cannot be reached
  */
-public record CacheSettings(long memoryBytes, long maxObjectBytes, PipeSettings pipe, long fillBytes) {
+public record CacheSettings(long memoryBytes, long maxObjectBytes, PipeSettings pipe, long fillBytes,
+        java.time.Duration staleWhileRevalidate, java.time.Duration staleIfError) {
     public CacheSettings {
         if (memoryBytes <= 0 || maxObjectBytes < 0) {
             throw new IllegalArgumentException("cache sizes must be positive");

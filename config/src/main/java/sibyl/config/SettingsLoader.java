@@ -121,7 +121,9 @@ public final class SettingsLoader {
             throw bad("cache.fills-in-flight", config.getValue("cache.fills-in-flight"),
                     "is less than cache.max-object-size (" + maxObject + " bytes): the largest objects could never be stored");
         }
-        return new CacheSettings(bytes(config, "cache.memory", 1 << 20, Long.MAX_VALUE), maxObject, pipe(config), fills);
+        return new CacheSettings(bytes(config, "cache.memory", 1 << 20, Long.MAX_VALUE), maxObject, pipe(config), fills,
+                nonNegativeDuration(config, "cache.grace.stale-while-revalidate"),
+                nonNegativeDuration(config, "cache.grace.stale-if-error"));
     }
 
     private static HttpLimits httpLimits(Config config) {

@@ -36,6 +36,7 @@ import sibyl.icp.server.IcpServerStats;
 import sibyl.node.cache.CacheIndex;
 import sibyl.node.cache.CachePolicy;
 import sibyl.node.cache.CachePolicyProvider;
+import sibyl.node.cache.Grace;
 import sibyl.node.cluster.HeldUrls;
 import sibyl.node.cluster.Handoff;
 import sibyl.node.cluster.IndexClaims;
@@ -182,7 +183,9 @@ public final class SibylNode implements AutoCloseable {
             log.info("node {}: ICP policies in order {} (then ICP_OP_MISS); known types {}", name,
                     resources.chain.names(), resources.types.names());
             Peers peers = clusterSettings.enabled() ? new PeerOwners(() -> resources.routing) : Peers.NONE;
-            http = HttpProxyServer.start(httpSettings, settings.origin(), name, resources.index, resources.store,
+            HttpProxyServer.Stored stored = new HttpProxyServer.Stored(resources.index, resources.store,
+                    new Grace(settings.cache().staleWhileRevalidate(), settings.cache().staleIfError()));
+            http = HttpProxyServer.start(httpSettings, settings.origin(), name, stored,
                     resources.drop, resources.nocache, resources.accessLog, clock, () -> {
                         ClusterMember member = resources.member;
                         return member == null ? null : member.status(resources.stage.get() != Stage.SERVING);
@@ -196,7 +199,7 @@ public final class SibylNode implements AutoCloseable {
                         clusterSettings.mode(), new HeldUrls(promises), resources.stage::get));
             }
             HttpProxyServer warmUpProxy = HttpProxyServer.start(WarmUp.proxySettings(httpSettings), settings.origin(), name,
-                    resources.index, resources.store, UrlRules.NONE, UrlRules.NONE, AccessLog.NONE, clock, () -> null, peers);
+                    stored, UrlRules.NONE, UrlRules.NONE, AccessLog.NONE, clock, () -> null, peers);
             try {
                 WarmUp.log(name, new WarmUp(settings.warmUp(), icpSettings, resources.chain, resources.index)
                         .run(warmUpProxy.addresses().get(0)));

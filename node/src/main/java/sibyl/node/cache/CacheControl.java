@@ -27,6 +27,10 @@ import java.util.TreeSet;
  * @param privateFields the fields a qualified {@code private} names, lower-case
  * @param mustUnderstand {@code must-understand}: stored only by a cache that understands the
  *     status code, even with {@code no-store} (section 5.2.2.3)
+ * @param staleWhileRevalidate RFC 5861's seconds a stale response may be served while it is
+ *     revalidated, or {@link #ABSENT}
+ * @param staleIfError RFC 5861's seconds a stale response may be served when its origin fails,
+ *     or {@link #ABSENT}
  */
 public record CacheControl(
         long maxAge,
@@ -42,7 +46,9 @@ public record CacheControl(
         boolean onlyIfCached,
         Set<String> noCacheFields,
         Set<String> privateFields,
-        boolean mustUnderstand) {
+        boolean mustUnderstand,
+        long staleWhileRevalidate,
+        long staleIfError) {
 
     /** A directive that is not there. */
     public static final long ABSENT = -1;
@@ -51,7 +57,7 @@ public record CacheControl(
     static final long DELTA_SECONDS_CAP = 2_147_483_648L;
 
     public static final CacheControl NONE = new CacheControl(ABSENT, ABSENT, ABSENT, ABSENT, false, false, false, false,
-            false, false, false, Set.of(), Set.of(), false);
+            false, false, false, Set.of(), Set.of(), false, ABSENT, ABSENT);
 
     public CacheControl {
         noCacheFields = noCache ? Set.of() : Set.copyOf(noCacheFields);
@@ -174,6 +180,8 @@ public record CacheControl(
         boolean proxyRevalidate;
         boolean onlyIfCached;
         boolean mustUnderstand;
+        long staleWhileRevalidate = ABSENT;
+        long staleIfError = ABSENT;
         final Set<String> noCacheFields = new TreeSet<>();
         final Set<String> privateFields = new TreeSet<>();
 
@@ -203,6 +211,8 @@ public record CacheControl(
                 case "no-cache" -> noCache |= !fieldNames(argument, noCacheFields);
                 case "private" -> isPrivate |= !fieldNames(argument, privateFields);
                 case "must-understand" -> mustUnderstand = true;
+                case "stale-while-revalidate" -> staleWhileRevalidate = smaller(staleWhileRevalidate, deltaSeconds(argument));
+                case "stale-if-error" -> staleIfError = smaller(staleIfError, deltaSeconds(argument));
                 case "public" -> isPublic = true;
                 case "must-revalidate" -> mustRevalidate = true;
                 case "proxy-revalidate" -> proxyRevalidate = true;
@@ -217,7 +227,8 @@ public record CacheControl(
 
         CacheControl build() {
             return new CacheControl(maxAge, sMaxAge, maxStale, minFresh, noStore, noCache, isPrivate, isPublic,
-                    mustRevalidate, proxyRevalidate, onlyIfCached, noCacheFields, privateFields, mustUnderstand);
+                    mustRevalidate, proxyRevalidate, onlyIfCached, noCacheFields, privateFields, mustUnderstand,
+                    staleWhileRevalidate, staleIfError);
         }
     }
 }

@@ -17,6 +17,10 @@ import java.util.Date;
  *     5.2.2.10)
  * @param revalidateAlways response {@code no-cache}: every use needs a successful revalidation
  * @param heuristic whether the lifetime is a heuristic one (no explicit expiration)
+ * @param staleWhileRevalidateSeconds the response's {@code stale-while-revalidate}, or
+ *     {@link CacheControl#ABSENT} (also when it forbids stale serving)
+ * @param staleIfErrorSeconds the response's {@code stale-if-error}, or {@link CacheControl#ABSENT}
+ *     (also when it forbids stale serving)
  */
 public record Freshness(
         long lifetimeSeconds,
@@ -24,7 +28,9 @@ public record Freshness(
         long responseMillis,
         boolean revalidateWhenStale,
         boolean revalidateAlways,
-        boolean heuristic) {
+        boolean heuristic,
+        long staleWhileRevalidateSeconds,
+        long staleIfErrorSeconds) {
 
     /**
      * The freshness of a response with {@code status} and {@code headers}, for a request sent at
@@ -59,7 +65,40 @@ public record Freshness(
         long initialAge = Math.max(apparentAge, correctedAgeValue);
         boolean revalidateWhenStale = control.mustRevalidate() || control.proxyRevalidate()
                 || control.sMaxAge() != CacheControl.ABSENT;
-        return new Freshness(lifetime, initialAge, responseMillis, revalidateWhenStale, control.noCache(), heuristic);
+        // must-revalidate, proxy-revalidate and no-cache forbid serving stale whatever else is
+        // said; s-maxage forbids only what the origin did not allow itself (a CDN's common
+        // "s-maxage=60, stale-while-revalidate=30").
+        boolean forbidden = control.mustRevalidate() || control.proxyRevalidate() || control.noCache();
+        return new Freshness(lifetime, initialAge, responseMillis, revalidateWhenStale, control.noCache(), heuristic,
+                forbidden ? CacheControl.ABSENT : control.staleWhileRevalidate(),
+                forbidden ? CacheControl.ABSENT : control.staleIfError());
+    }
+
+    /** Whether the operator's {@link Grace} may apply: nothing in the response forbids stale serving. */
+    public boolean stalePermitted() {
+        return !revalidateWhenStale && !revalidateAlways;
+    }
+
+    /**
+     * Whether, stale at {@code nowMillis}, it may be served while it is revalidated in the
+     * background: within its own {@code stale-while-revalidate}, else the operator's grace.
+     */
+    public boolean servableWhileRevalidating(long nowMillis, Grace grace) {
+        long window = staleWhileRevalidateSeconds != CacheControl.ABSENT ? staleWhileRevalidateSeconds
+                : stalePermitted() ? grace.whileRevalidating().toSeconds() : 0;
+        long staleFor = -freshForSeconds(nowMillis);
+        return staleFor >= 0 && staleFor <= window && window > 0;
+    }
+
+    /**
+     * Whether it may be served instead of an error at {@code nowMillis}: within its own
+     * {@code stale-if-error} for any failure; else, when the origin could not be reached at
+     * all ({@code disconnected}), within the operator's grace.
+     */
+    public boolean servableOnError(long nowMillis, Grace grace, boolean disconnected) {
+        long window = staleIfErrorSeconds != CacheControl.ABSENT ? staleIfErrorSeconds
+                : stalePermitted() && disconnected ? grace.ifDisconnected().toSeconds() : -1;
+        return window >= 0 && -freshForSeconds(nowMillis) <= window;
     }
 
     /** The response's age at {@code nowMillis}: what a hit sends as its Age header. */

@@ -7,6 +7,8 @@ package sibyl.node.cache;
 public enum Reuse {
     /** Serve it as it is. */
     SERVE,
+    /** Serve it as it is, stale, and revalidate it in the background (RFC 5861). */
+    SERVE_STALE_AND_REVALIDATE,
     /** Ask the origin first (a conditional request), or refetch. */
     REVALIDATE;
 
@@ -16,6 +18,11 @@ public enum Reuse {
      * {@code no-cache}, as section 5.4 allows).
      */
     public static Reuse decide(Freshness freshness, CacheControl request, long nowMillis) {
+        return decide(freshness, request, nowMillis, Grace.NONE);
+    }
+
+    /** As {@link #decide(Freshness, CacheControl, long)}, with the operator's {@code grace}. */
+    public static Reuse decide(Freshness freshness, CacheControl request, long nowMillis, Grace grace) {
         // A request's no-cache takes no field names; one given some is still no-cache.
         if (freshness.revalidateAlways() || request.noCache() || !request.noCacheFields().isEmpty()) {
             return REVALIDATE;
@@ -30,6 +37,9 @@ public enum Reuse {
         }
         if (freshFor > 0) {
             return SERVE;
+        }
+        if (request.minFresh() == CacheControl.ABSENT && freshness.servableWhileRevalidating(nowMillis, grace)) {
+            return SERVE_STALE_AND_REVALIDATE;
         }
         if (freshness.revalidateWhenStale()) {
             return REVALIDATE;

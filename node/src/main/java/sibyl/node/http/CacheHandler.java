@@ -65,8 +65,17 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
             return;
         }
         CacheEntry entry = cache.index().lookup(request.key(), headers);
-        if (entry != null && Reuse.decide(entry.freshness(), request.control(), cache.clock().millis()) == Reuse.SERVE) {
+        Reuse reuse = entry == null ? Reuse.REVALIDATE
+                : Reuse.decide(entry.freshness(), request.control(), cache.clock().millis(), cache.grace());
+        if (reuse == Reuse.SERVE) {
             respond(ctx, request).serve(entry, LogCode.TCP_MEM_HIT);
+            request.request().release();
+            return;
+        }
+        if (reuse == Reuse.SERVE_STALE_AND_REVALIDATE) {
+            cache.stats().staleWhileRevalidating.increment();
+            revalidateInBackground(request, entry);
+            respond(ctx, request).serve(entry, LogCode.TCP_STALE_HIT);
             request.request().release();
             return;
         }
@@ -127,6 +136,27 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
         if (leads) {
             request.request().release();
         }
+    }
+
+    /**
+     * Starts one revalidation of {@code stale} that no client waits for, unless one is under way
+     * already; its 304 refreshes the entry, its new response replaces it. A URL another member
+     * owns is left to that member.
+     */
+    private void revalidateInBackground(ProxyRequest request, CacheEntry stale) {
+        if (cache.fetches().get(request.key()) != null || !HttpMethod.GET.equals(request.method())
+                || cache.peers().ownerOf(request.key(), Via.receivedBy(request.headers())) != null) {
+            return;
+        }
+        stale.body().retain(); // the fetch's own reference; the client's goes with its response
+        boolean mayStore = request.storable() && !request.control().noStore();
+        Fetch fetch = new Fetch(cache, request, HttpMethod.GET, mayStore, false, stale, null);
+        if (cache.fetches().registerOrGet(fetch) != null) {
+            stale.body().release();
+            return;
+        }
+        fetch.revalidate(origins, OriginRequests.build(request, HttpMethod.GET, true, stale, cache.via()),
+                () -> OriginRequests.build(request, HttpMethod.GET, true, null, cache.via()), request.origin());
     }
 
     /**

@@ -165,6 +165,10 @@ final class Fetch implements OriginListener {
             }
             return;
         }
+        if (isError(status) && servedStale(false)) {
+            exchange.abort(); // the origin's error is not passed on: its body is not wanted
+            return;
+        }
         if (!headers.contains(HttpHeaderNames.DATE)) {
             headers.set(HttpHeaderNames.DATE, DateFormatter.format(new Date(responseMillis)));
         }
@@ -282,6 +286,9 @@ final class Fetch implements OriginListener {
         }
         cache.stats().originErrors.increment();
         abandon();
+        if (status == null && servedStale(failure != OriginFailure.BAD_RESPONSE)) {
+            return;
+        }
         String detail = describe(failure, cause);
         log.debug("{}: {}", key(), detail);
         // Closed to joiners before the client hears: a request it sends next (on another loop,
@@ -314,6 +321,35 @@ final class Fetch implements OriginListener {
         }
         hierarchy = next.hierarchy();
         begin(next.client(), next.request().get(), next.to());
+    }
+
+    /** RFC 5861's errors: the statuses a stale-if-error response may stand in for. */
+    private static boolean isError(HttpResponseStatus status) {
+        int code = status.code();
+        return code == 500 || code == 502 || code == 503 || code == 504;
+    }
+
+    /**
+     * Serves the stale entry being revalidated, instead of the origin's failure, to the leader
+     * and every waiter, when its stale-if-error (or the operator's grace, if the origin could
+     * not be reached at all: {@code disconnected}) allows; false, and nothing done, otherwise.
+     * A client that asked for no-cache is not given it.
+     */
+    private boolean servedStale(boolean disconnected) {
+        if (stale == null || asked.control().noCache()
+                || !stale.freshness().servableOnError(cache.clock().millis(), cache.grace(), disconnected)) {
+            return false;
+        }
+        log.debug("{}: the origin failed; the stale entry is served in its stale-if-error window", key());
+        cache.stats().staleOnError.increment();
+        List<Waiter> woken = close();
+        if (leader != null) {
+            stale.body().retain();
+            leader.request().transaction().hierarchy = hierarchy;
+            leader.serve(stale, LogCode.TCP_REFRESH_FAIL_OLD);
+        }
+        finish(woken, Outcome.stored(stale));
+        return true;
     }
 
     private String describe(OriginFailure failure, Throwable cause) {

@@ -34,6 +34,7 @@ import sibyl.config.HttpSettings;
 import sibyl.cluster.ClusterStatus;
 import sibyl.config.OriginSettings;
 import sibyl.node.cache.CacheIndex;
+import sibyl.node.cache.Grace;
 import sibyl.node.cache.Heuristics;
 import sibyl.node.origin.OriginClient;
 import sibyl.node.store.BodyStore;
@@ -70,6 +71,9 @@ public final class HttpProxyServer implements AutoCloseable {
         return settings.nativeTransport() && Epoll.isAvailable();
     }
 
+    /** What the proxy caches into: the index, the bodies' store, and the operator's grace for stale responses. */
+    public record Stored(CacheIndex index, BodyStore store, Grace grace) {}
+
     /**
      * Starts listening on every {@code settings.listen()} address.
      *
@@ -77,7 +81,7 @@ public final class HttpProxyServer implements AutoCloseable {
      * @throws BindException naming an address that is taken or cannot be bound
      */
     public static HttpProxyServer start(HttpSettings settings, OriginSettings originSettings, String node,
-            CacheIndex index, BodyStore store, UrlRules drop, UrlRules nocache, AccessLog accessLog, Clock clock,
+            Stored stored, UrlRules drop, UrlRules nocache, AccessLog accessLog, Clock clock,
             java.util.function.Supplier<ClusterStatus> cluster, Peers peers)
             throws BindException, InterruptedException {
         boolean epoll = usesEpoll(settings);
@@ -103,7 +107,8 @@ public final class HttpProxyServer implements AutoCloseable {
         for (EventExecutor loop : group) {
             origins.put(loop, new OriginClient((EventLoop) loop, clientType, resolver, clientSettings, stats.origin()));
         }
-        ProxyCache cache = new ProxyCache(index, store, new Fetches(), clock, Heuristics.RFC_SUGGESTED, stats, via,
+        ProxyCache cache = new ProxyCache(stored.index(), stored.store(), new Fetches(), clock, Heuristics.RFC_SUGGESTED,
+                stored.grace(), stats, via,
                 originSettings.spliceMinBytes(), cluster, peers);
         Admission.Settings admission = new Admission.Settings(settings.allow(), settings.purgeAllow(),
                 settings.accelerate(), drop, nocache);

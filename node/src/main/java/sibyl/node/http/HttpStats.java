@@ -12,6 +12,8 @@ public final class HttpStats {
     final LongAdder hits = new LongAdder();
     final LongAdder misses = new LongAdder();
     final LongAdder revalidations = new LongAdder();
+    final LongAdder staleWhileRevalidating = new LongAdder();
+    final LongAdder staleOnError = new LongAdder();
     final LongAdder errors = new LongAdder();
     final LongAdder bytesOut = new LongAdder();
     final LongAdder hitBytesOut = new LongAdder();
@@ -63,6 +65,16 @@ public final class HttpStats {
     /** Stale entries checked with their origin. */
     public long revalidations() {
         return revalidations.sum();
+    }
+
+    /** Stale entries served while revalidated in the background (stale-while-revalidate, or the grace). */
+    public long staleWhileRevalidating() {
+        return staleWhileRevalidating.sum();
+    }
+
+    /** Stale entries served instead of the origin's failure (stale-if-error, or the grace). */
+    public long staleOnError() {
+        return staleOnError.sum();
     }
 
     /** Responses with a 4xx or 5xx status. */

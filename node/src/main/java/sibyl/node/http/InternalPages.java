@@ -91,6 +91,8 @@ final class InternalPages extends SimpleChannelInboundHandler<ProxyRequest> {
                 + "sibyl.http.request_body_bytes = " + stats.requestBodyBytes() + "\n"
                 + "sibyl.misses = " + stats.misses() + "\n"
                 + "sibyl.revalidations = " + stats.revalidations() + "\n"
+                + "sibyl.stale_while_revalidate = " + stats.staleWhileRevalidating() + "\n"
+                + "sibyl.stale_if_error = " + stats.staleOnError() + "\n"
                 + "sibyl.peer_requests = " + stats.peerRequests() + "\n"
                 + "sibyl.peer_errors = " + stats.peerErrors() + "\n"
                 + "sibyl.spliced_responses = " + stats.splicedResponses() + "\n"

@@ -19,6 +19,10 @@ public enum LogCode {
     TCP_REFRESH_MODIFIED(false),
     /** The origin could not be asked (unreachable, timed out) for a stale entry's revalidation. */
     TCP_REFRESH_FAIL_ERR(false),
+    /** A stale entry's revalidation failed, and the entry was served in its stale-if-error window. */
+    TCP_REFRESH_FAIL_OLD(true),
+    /** A stale entry served in its stale-while-revalidate window while it is revalidated in the background (Sibyl's name). */
+    TCP_STALE_HIT(true),
     /** Refused: access list, drop rule, loop. */
     TCP_DENIED(false),
     /** Answered without the cache: malformed requests and the node's own pages. */

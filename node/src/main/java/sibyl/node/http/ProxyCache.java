@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.function.Supplier;
 import sibyl.cluster.ClusterStatus;
 import sibyl.node.cache.CacheIndex;
+import sibyl.node.cache.Grace;
 import sibyl.node.cache.Heuristics;
 import sibyl.node.store.BodyStore;
 
@@ -13,5 +14,5 @@ import sibyl.node.store.BodyStore;
  * origin to client (-1: never); the node's view of its cluster (null outside one), and the
  * members URLs are fetched from when they own them.
  */
-record ProxyCache(CacheIndex index, BodyStore store, Fetches fetches, Clock clock, Heuristics heuristics,
+record ProxyCache(CacheIndex index, BodyStore store, Fetches fetches, Clock clock, Heuristics heuristics, Grace grace,
         HttpStats stats, Via via, long spliceMinBytes, Supplier<ClusterStatus> cluster, Peers peers) {}

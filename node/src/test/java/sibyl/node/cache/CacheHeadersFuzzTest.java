@@ -86,7 +86,8 @@ class CacheHeadersFuzzTest {
     }
 
     private static void checkRanges(CacheControl control) {
-        for (long seconds : new long[] {control.maxAge(), control.sMaxAge(), control.minFresh()}) {
+        for (long seconds : new long[] {control.maxAge(), control.sMaxAge(), control.minFresh(),
+                control.staleWhileRevalidate(), control.staleIfError()}) {
             assertTrue(seconds == CacheControl.ABSENT || seconds >= 0 && seconds <= CacheControl.DELTA_SECONDS_CAP,
                     control::toString);
         }
@@ -103,7 +104,8 @@ class CacheHeadersFuzzTest {
                 a.isPublic() || b.isPublic(), a.mustRevalidate() || b.mustRevalidate(),
                 a.proxyRevalidate() || b.proxyRevalidate(), a.onlyIfCached() || b.onlyIfCached(),
                 union(a.noCacheFields(), b.noCacheFields()), union(a.privateFields(), b.privateFields()),
-                a.mustUnderstand() || b.mustUnderstand());
+                a.mustUnderstand() || b.mustUnderstand(), smaller(a.staleWhileRevalidate(), b.staleWhileRevalidate()),
+                smaller(a.staleIfError(), b.staleIfError()));
     }
 
     private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
@@ -119,7 +121,8 @@ class CacheHeadersFuzzTest {
     /** The directives as a Cache-Control line, in the case and spacing of no particular sender. */
     private static String written(CacheControl control) {
         List<String> directives = new ArrayList<>();
-        Map.of("Max-Age", control.maxAge(), "s-maxage", control.sMaxAge(), "MIN-FRESH", control.minFresh())
+        Map.of("Max-Age", control.maxAge(), "s-maxage", control.sMaxAge(), "MIN-FRESH", control.minFresh(),
+                "Stale-While-Revalidate", control.staleWhileRevalidate(), "stale-if-error", control.staleIfError())
                 .forEach((name, seconds) -> {
                     if (seconds != CacheControl.ABSENT) {
                         directives.add(name + "=" + seconds);

@@ -253,6 +253,72 @@ class HttpCacheTest {
     }
 
     @Test
+    void staleWhileRevalidateServesAtOnceAndRevalidatesInTheBackground() throws Exception {
+        AtomicInteger version = new AtomicInteger();
+        origin.on("/swr", exchange -> {
+            int n = version.incrementAndGet();
+            // The first answer is stale on arrival (Age 100, max-age 60) but inside its window.
+            ScriptedOrigin.body(200, "v" + n, "Cache-Control", n == 1 ? "max-age=60, stale-while-revalidate=600" : "max-age=600",
+                    "Age", n == 1 ? "100" : "0").answer(exchange);
+        });
+
+        node.get(origin.url("/swr"));
+        HttpConnection.Response stale = node.get(origin.url("/swr"));
+
+        assertEquals("v1", stale.text(), "served at once, stale");
+        assertEquals("HIT from " + TestNode.NAME, stale.header("X-Cache"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.get(origin.url("/swr")).text().equals("v2"));
+        assertEquals(2, origin.count("/swr"), "one background revalidation");
+    }
+
+    @Test
+    void staleIfErrorServesTheStaleEntryForAn5xxInItsWindowOnly() throws Exception {
+        AtomicInteger sie = new AtomicInteger();
+        origin.on("/sie", exchange -> (sie.incrementAndGet() == 1
+                ? ScriptedOrigin.body(200, "kept", "Cache-Control", "max-age=60, stale-if-error=600", "Age", "100")
+                : ScriptedOrigin.body(503, "down")).answer(exchange));
+        AtomicInteger plain = new AtomicInteger();
+        origin.on("/no-sie", exchange -> (plain.incrementAndGet() == 1
+                ? ScriptedOrigin.body(200, "kept", "Cache-Control", "max-age=60", "Age", "100")
+                : ScriptedOrigin.body(503, "down")).answer(exchange));
+
+        node.get(origin.url("/sie"));
+        HttpConnection.Response served = node.get(origin.url("/sie"));
+        node.get(origin.url("/no-sie"));
+        HttpConnection.Response passed = node.get(origin.url("/no-sie"));
+
+        assertEquals(200, served.status());
+        assertEquals("kept", served.text());
+        assertEquals(2, origin.count("/sie"), "the origin was asked, and failed");
+        assertEquals(503, passed.status(), "a 5xx is passed on unless the response said stale-if-error");
+    }
+
+    @Test
+    void aStaleEntryIsServedWhenTheOriginCannotBeReachedUnlessItMustRevalidate() throws Exception {
+        String kept;
+        String strict;
+        try (ScriptedOrigin leaving = new ScriptedOrigin()) {
+            leaving.on("/kept", ScriptedOrigin.body(200, "kept", "Cache-Control", "max-age=60", "Age", "100"));
+            leaving.on("/strict", ScriptedOrigin.body(200, "strict", "Cache-Control", "max-age=60, must-revalidate",
+                    "Age", "100"));
+            kept = leaving.url("/kept");
+            strict = leaving.url("/strict");
+            node.get(kept);
+            node.get(strict);
+        }
+
+        HttpConnection.Response served = node.get(kept);
+        HttpConnection.Response refused = node.get(strict);
+
+        assertEquals(200, served.status(), "within cache.grace.stale-if-error (1h by default)");
+        assertEquals("kept", served.text());
+        assertEquals(502, refused.status(), "must-revalidate: never served stale");
+        String log = await().atMost(Duration.ofSeconds(5)).until(() -> Files.readString(accessLog),
+                text -> text.contains(" TCP_REFRESH_FAIL_OLD/200 "));
+        assertTrue(log.contains(" TCP_REFRESH_FAIL_ERR/502 "), log);
+    }
+
+    @Test
     void receivedAgeCountsAndIsSentOnHits() throws Exception {
         origin.on("/aged", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600", "Age", "100"));
 

@@ -39,7 +39,8 @@ final class IndexCache implements ReplayedCache {
         if (!pipes) {
             pipe = new PipeSettings(false, 0, 0, OptionalLong.empty(), pipe.pipeBytes(), 1, OptionalLong.empty());
         }
-        this.store = PlacedBodyStore.open(new CacheSettings(memory, maxObject, pipe, Long.MAX_VALUE), true);
+        this.store = PlacedBodyStore.open(new CacheSettings(memory, maxObject, pipe, Long.MAX_VALUE, java.time.Duration.ZERO,
+                java.time.Duration.ZERO), true);
         this.index = new CacheIndex(memory, maxObject, Runnable::run);
         this.name = pipes ? "sibyl" : "sibyl (direct memory only)";
     }
