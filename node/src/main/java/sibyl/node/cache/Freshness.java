@@ -98,7 +98,7 @@ public record Freshness(
     public boolean servableOnError(long nowMillis, Grace grace, boolean disconnected) {
         long window = staleIfErrorSeconds != CacheControl.ABSENT ? staleIfErrorSeconds
                 : stalePermitted() && disconnected ? grace.ifDisconnected().toSeconds() : -1;
-        return window >= 0 && -freshForSeconds(nowMillis) <= window;
+        return window > 0 && -freshForSeconds(nowMillis) <= window;
     }
 
     /** The response's age at {@code nowMillis}: what a hit sends as its Age header. */
