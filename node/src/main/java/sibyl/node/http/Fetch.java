@@ -174,7 +174,9 @@ final class Fetch implements OriginListener {
         }
         long contentLength = HttpMethod.HEAD.equals(asked.method()) ? -1 : HttpUtil.getContentLength(head, -1L);
         if (invalidates && status.code() >= 200 && status.code() < 400) {
-            cache.index().invalidate(key()); // RFC 9111 section 4.4
+            for (String invalidated : Invalidation.keys(key(), headers)) {
+                cache.index().invalidate(invalidated);
+            }
         }
         sink = StoreSink.open(cache, asked, status.code(), headers, contentLength, requestMillis, responseMillis);
         if (sink != null) {

@@ -509,6 +509,47 @@ class HttpCacheTest {
     }
 
     @Test
+    void aSuccessfulUnsafeMethodInvalidatesItsLocationAndContentLocationOnTheSameOriginOnly() throws Exception {
+        for (String path : List.of("/created", "/content-here", "/elsewhere-kept")) {
+            origin.on(path, ScriptedOrigin.body(200, path, "Cache-Control", "max-age=3600"));
+            node.get(origin.url(path));
+        }
+        String otherOrigin = "http://localhost:" + origin.port() + "/elsewhere-kept"; // another host name: another origin
+        node.get(otherOrigin);
+        origin.on("/collection", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().add("Location", "created");
+            exchange.getResponseHeaders().add("Content-Location", origin.url("/content-here"));
+            exchange.sendResponseHeaders(201, -1);
+        });
+        origin.on("/moved", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().add("Location", otherOrigin);
+            exchange.sendResponseHeaders(303, -1);
+        });
+
+        assertEquals(201, node.send("POST " + origin.url("/collection") + " HTTP/1.1\nHost: x\nContent-Length: 1\n\nx").status());
+        assertEquals(303, node.send("POST " + origin.url("/moved") + " HTTP/1.1\nHost: x\nContent-Length: 1\n\nx").status());
+
+        assertEquals("MISS from " + TestNode.NAME, node.get(origin.url("/created")).header("X-Cache"), "a relative Location");
+        assertEquals("MISS from " + TestNode.NAME, node.get(origin.url("/content-here")).header("X-Cache"));
+        assertEquals("HIT from " + TestNode.NAME, node.get(otherOrigin).header("X-Cache"),
+                "a Location on another origin is not invalidated");
+    }
+
+    @Test
+    void explicitFreshnessIsHonouredForAnyStatus() throws Exception {
+        origin.on("/error-cached", ScriptedOrigin.body(500, "busy", "Cache-Control", "max-age=60"));
+
+        node.get(origin.url("/error-cached"));
+        HttpConnection.Response hit = node.get(origin.url("/error-cached"));
+
+        assertEquals(500, hit.status());
+        assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
+        assertEquals(1, origin.count("/error-cached"));
+    }
+
+    @Test
     void purgeRemovesEveryVariant() throws Exception {
         origin.on("/purge", exchange -> {
             exchange.getResponseHeaders().add("Cache-Control", "max-age=3600");
