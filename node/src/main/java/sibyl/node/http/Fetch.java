@@ -16,7 +16,10 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sibyl.node.cache.CacheControl;
 import sibyl.node.cache.CacheEntry;
+import sibyl.node.cache.Storability;
+import sibyl.node.cache.VaryKey;
 import sibyl.node.http.Collapser.Outcome;
 import sibyl.node.http.Collapser.Waiter;
 import sibyl.node.origin.OriginClient;
@@ -178,6 +181,9 @@ final class Fetch implements OriginListener {
                 cache.index().invalidate(invalidated);
             }
         }
+        if (status.code() == 200 && HttpMethod.HEAD.equals(asked.method())) {
+            refreshFromHead(headers);
+        }
         sink = StoreSink.open(cache, asked, status.code(), headers, contentLength, requestMillis, responseMillis);
         if (sink != null) {
             collapser.releaseOtherVariants(sink.varyFields(), sink.variantKey());
@@ -268,7 +274,7 @@ final class Fetch implements OriginListener {
     private void refreshStale() {
         Revalidation.Refreshed refreshed = Revalidation.refresh(stale, notModified, requestMillis, responseMillis,
                 cache.heuristics());
-        cache.index().store(refreshed.stored(), sibyl.node.cache.VaryKey.fields(refreshed.stored().headers()));
+        cache.index().store(refreshed.stored(), VaryKey.fields(refreshed.stored().headers()));
         List<Waiter> woken = close();
         if (leader != null) {
             stale.body().retain();
@@ -276,6 +282,30 @@ final class Fetch implements OriginListener {
             leader.serve(refreshed.served(), LogCode.TCP_REFRESH_UNMODIFIED);
         }
         finish(woken, Outcome.stored(refreshed.stored()));
+    }
+
+    /**
+     * A 200 to a HEAD this node passed on refreshes the stored GET response it describes, as a
+     * 304 would (RFC 9111 section 4.3.5), if it could have been stored itself.
+     */
+    private void refreshFromHead(HttpHeaders head) {
+        CacheControl control = CacheControl.parse(head.getAll(HttpHeaderNames.CACHE_CONTROL));
+        if (Storability.check(HttpMethod.GET, asked.headers(), asked.control(), 200, head, control) != null) {
+            return;
+        }
+        CacheEntry stored = cache.index().lookup(key(), asked.headers());
+        if (stored == null) {
+            return;
+        }
+        try {
+            if (stored.status() == 200 && Revalidation.describes(stored.headers(), head)) {
+                Revalidation.Refreshed refreshed = Revalidation.refresh(stored, head, requestMillis, responseMillis,
+                        cache.heuristics());
+                cache.index().store(refreshed.stored(), VaryKey.fields(refreshed.stored().headers()));
+            }
+        } finally {
+            stored.body().release();
+        }
     }
 
     @Override

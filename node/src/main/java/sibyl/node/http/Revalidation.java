@@ -43,6 +43,26 @@ final class Revalidation {
         return true;
     }
 
+    /**
+     * Whether a 200 to a HEAD describes the stored response (section 4.3.5): it names a
+     * validator, every validator it names matches, and so does its Content-Length. Stricter
+     * than for a 304: a HEAD's answer with no validator could describe anything.
+     */
+    static boolean describes(HttpHeaders stored, HttpHeaders head) {
+        if (!head.contains(HttpHeaderNames.ETAG) && !head.contains(HttpHeaderNames.LAST_MODIFIED)) {
+            return false;
+        }
+        if (head.contains(HttpHeaderNames.ETAG) && !head.get(HttpHeaderNames.ETAG).equals(stored.get(HttpHeaderNames.ETAG))) {
+            return false;
+        }
+        if (head.contains(HttpHeaderNames.LAST_MODIFIED)
+                && !head.get(HttpHeaderNames.LAST_MODIFIED).equals(stored.get(HttpHeaderNames.LAST_MODIFIED))) {
+            return false;
+        }
+        String length = head.get(HttpHeaderNames.CONTENT_LENGTH);
+        return length == null || length.equals(stored.get(HttpHeaderNames.CONTENT_LENGTH));
+    }
+
     private static String opaque(String etag) {
         return etag.startsWith("W/") ? etag.substring(2) : etag;
     }

@@ -538,6 +538,45 @@ class HttpCacheTest {
     }
 
     @Test
+    void a200ToAHeadPassedOnRefreshesTheStoredGetItDescribes() throws Exception {
+        AtomicInteger gets = new AtomicInteger();
+        origin.on("/head-refresh", exchange -> {
+            if (exchange.getRequestMethod().equals("GET")) {
+                gets.incrementAndGet();
+                ScriptedOrigin.body(200, "body", "Cache-Control", "max-age=60", "Age", "100", "ETag", "\"a\"").answer(exchange);
+            } else {
+                exchange.getResponseHeaders().add("Cache-Control", "public, max-age=600");
+                exchange.getResponseHeaders().add("ETag", "\"a\"");
+                exchange.getResponseHeaders().add("X-Refreshed", "yes");
+                exchange.sendResponseHeaders(200, -1);
+            }
+        });
+        origin.on("/head-other", exchange -> {
+            if (exchange.getRequestMethod().equals("GET")) {
+                ScriptedOrigin.body(200, "body", "Cache-Control", "max-age=60", "Age", "100", "ETag", "\"a\"").answer(exchange);
+            } else {
+                exchange.getResponseHeaders().add("Cache-Control", "public, max-age=600");
+                exchange.getResponseHeaders().add("ETag", "\"b\"");
+                exchange.sendResponseHeaders(200, -1);
+            }
+        });
+
+        node.get(origin.url("/head-refresh")); // stored, stale already (Age 100, max-age 60)
+        node.get(origin.url("/head-other"));
+        // A HEAD with Authorization is passed on as it is; its public answer may update the entry.
+        node.send("HEAD " + origin.url("/head-refresh") + " HTTP/1.1\nHost: x\nAuthorization: Basic dTpw\n\n");
+        node.send("HEAD " + origin.url("/head-other") + " HTTP/1.1\nHost: x\nAuthorization: Basic dTpw\n\n");
+        HttpConnection.Response refreshed = node.get(origin.url("/head-refresh"));
+        HttpConnection.Response other = node.get(origin.url("/head-other"));
+
+        assertEquals("HIT from " + TestNode.NAME, refreshed.header("X-Cache"), "fresh again from the HEAD's max-age");
+        assertEquals("yes", refreshed.header("X-Refreshed"));
+        assertEquals("body", refreshed.text());
+        assertEquals(1, gets.get());
+        assertEquals("MISS from " + TestNode.NAME, other.header("X-Cache"), "another ETag: the HEAD did not describe it");
+    }
+
+    @Test
     void explicitFreshnessIsHonouredForAnyStatus() throws Exception {
         origin.on("/error-cached", ScriptedOrigin.body(500, "busy", "Cache-Control", "max-age=60"));
 
