@@ -18,6 +18,8 @@ import sibyl.icp.policy.builtin.Cidr;
  * @param nocacheRules the {@code nocache} rule file, if any
  * @param accessLog where the access log goes, if anywhere
  * @param limits what clients may hold of the node
+ * @param targetedCacheControl the targeted Cache-Control fields (RFC 9213) the node obeys in
+ *     accelerator mode, first present first; empty: none
  */
 public record HttpSettings(
         List<InetSocketAddress> listen,
@@ -30,7 +32,8 @@ public record HttpSettings(
         Optional<Path> nocacheRules,
         Duration rulesReloadInterval,
         Optional<Path> accessLog,
-        HttpLimits limits) {
+        HttpLimits limits,
+        List<String> targetedCacheControl) {
 
     public HttpSettings {
         listen = List.copyOf(listen);
@@ -42,5 +45,6 @@ public record HttpSettings(
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(rulesReloadInterval, "rulesReloadInterval");
         Objects.requireNonNull(limits, "limits");
+        targetedCacheControl = List.copyOf(targetedCacheControl);
     }
 }

@@ -99,7 +99,8 @@ public final class SettingsLoader {
                         optionalPath(config, "http.nocache-rules"),
                         positiveDuration(config, "http.rules-reload-interval"),
                         optionalPath(config, "http.access-log"),
-                        httpLimits(config)),
+                        httpLimits(config),
+                        fieldNames(config, "http.targeted-cache-control")),
                 cache(config),
                 new OriginSettings(
                         positiveDuration(config, "origin.connect-timeout"),
@@ -226,6 +227,24 @@ public final class SettingsLoader {
     private static boolean auto(Config config, String key) {
         ConfigValue value = config.getValue(key);
         return value.valueType() == ConfigValueType.STRING && "auto".equals(((String) value.unwrapped()).strip());
+    }
+
+    /** A list of HTTP field names (RFC 9110 tokens). */
+    private static List<String> fieldNames(Config config, String key) {
+        ConfigValue value = config.getValue(key);
+        if (value.valueType() != ConfigValueType.LIST) {
+            throw bad(key, value, "expected a list of header field names such as \"CDN-Cache-Control\"");
+        }
+        List<String> names = new ArrayList<>();
+        List<? extends ConfigValue> items = config.getList(key);
+        for (int i = 0; i < items.size(); i++) {
+            ConfigValue item = items.get(i);
+            if (item.valueType() != ConfigValueType.STRING || !((String) item.unwrapped()).matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+                throw bad(key + "[" + i + "]", item, "expected a header field name such as \"CDN-Cache-Control\"");
+            }
+            names.add((String) item.unwrapped());
+        }
+        return names;
     }
 
     private static List<Cidr> cidrs(Config config, String key) {

@@ -102,6 +102,22 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void staleServingAndTargetedFieldsHaveTheirDefaultsAndChecks() throws IOException {
+        NodeSettings defaults = SettingsLoader.defaults();
+        assertEquals(java.time.Duration.ZERO, defaults.cache().staleWhileRevalidate());
+        assertEquals(java.time.Duration.ofHours(1), defaults.cache().staleIfError());
+        assertEquals(List.of("Sibyl-Cache-Control", "CDN-Cache-Control"), defaults.http().targetedCacheControl());
+
+        Path badName = write("http.targeted-cache-control = [\"CDN Cache-Control\"]\n");
+        SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(badName, Map.of()));
+        assertEquals("http.targeted-cache-control[0] = \"CDN Cache-Control\" (" + badName
+                + ": 1): expected a header field name such as \"CDN-Cache-Control\"", e.getMessage());
+        Path negative = write("cache.grace.stale-if-error = -1s\n");
+        SettingsException n = assertThrows(SettingsException.class, () -> SettingsLoader.load(negative, Map.of()));
+        assertTrue(n.getMessage().startsWith("cache.grace.stale-if-error = "), n.getMessage());
+    }
+
+    @Test
     void aBadListenAddressSaysWhatIsWrong() throws IOException {
         Path file = write("icp.listen = [\"127.0.0.1:3130\", \"localhost\"]\n");
 

@@ -44,6 +44,8 @@ final class Fetch implements OriginListener {
     private final ProxyCache cache;
     private final StoreSink.Asked asked;
     private final boolean invalidates;
+    /** An origin-form request to this node as the origin's accelerator: targeted Cache-Control applies. */
+    private final boolean accelerated;
     private final Collapser collapser = new Collapser();
     private String hierarchy;
     /** For a fetch from the URL's owner: the origin, if the owner fails before answering. */
@@ -61,6 +63,8 @@ final class Fetch implements OriginListener {
     private HttpResponseStatus status;
     private StoreSink sink;
     private HttpHeaders notModified;
+    /** The 304's fields the cache decides on (its targeted Cache-Control, if any). */
+    private HttpHeaders notModifiedPolicy;
     private boolean spliced;
 
     /** A second request, made at most once, when the first one's answer cannot be used. */
@@ -80,6 +84,7 @@ final class Fetch implements OriginListener {
         this.cache = cache;
         this.asked = new StoreSink.Asked(request.key(), method, request.headers(), request.control(), mayStore);
         this.invalidates = invalidates;
+        this.accelerated = !request.forward();
         this.stale = stale;
         this.leader = leader;
         this.hierarchy = "HIER_DIRECT/" + request.origin().getHostString();
@@ -153,9 +158,15 @@ final class Fetch implements OriginListener {
         responseMillis = cache.clock().millis();
         status = head.status();
         HttpHeaders headers = HopByHop.withoutHopByHop(head.headers());
+        // What the cache decides on; the targeted fields themselves are never passed on.
+        HttpHeaders policy = accelerated ? cache.targeted().policy(headers) : headers;
+        if (accelerated) {
+            cache.targeted().strip(headers);
+        }
         if (stale != null && status.code() == 304) {
             if (Revalidation.matches(stale.headers(), headers)) {
                 notModified = headers;
+                notModifiedPolicy = policy;
                 return; // the entry is refreshed once the (empty) body has ended
             }
             exchange.abort(); // the 304's empty body is not waited for
@@ -182,9 +193,9 @@ final class Fetch implements OriginListener {
             }
         }
         if (status.code() == 200 && HttpMethod.HEAD.equals(asked.method())) {
-            refreshFromHead(headers);
+            refreshFromHead(headers, policy);
         }
-        sink = StoreSink.open(cache, asked, status.code(), headers, contentLength, requestMillis, responseMillis);
+        sink = StoreSink.open(cache, asked, status.code(), headers, policy, contentLength, requestMillis, responseMillis);
         if (sink != null) {
             collapser.releaseOtherVariants(sink.varyFields(), sink.variantKey());
         } else {
@@ -272,8 +283,8 @@ final class Fetch implements OriginListener {
     }
 
     private void refreshStale() {
-        Revalidation.Refreshed refreshed = Revalidation.refresh(stale, notModified, requestMillis, responseMillis,
-                cache.heuristics());
+        Revalidation.Refreshed refreshed = Revalidation.refresh(stale, notModified, notModifiedPolicy, requestMillis,
+                responseMillis, cache.heuristics());
         cache.index().store(refreshed.stored(), VaryKey.fields(refreshed.stored().headers()));
         List<Waiter> woken = close();
         if (leader != null) {
@@ -288,9 +299,9 @@ final class Fetch implements OriginListener {
      * A 200 to a HEAD this node passed on refreshes the stored GET response it describes, as a
      * 304 would (RFC 9111 section 4.3.5), if it could have been stored itself.
      */
-    private void refreshFromHead(HttpHeaders head) {
-        CacheControl control = CacheControl.parse(head.getAll(HttpHeaderNames.CACHE_CONTROL));
-        if (Storability.check(HttpMethod.GET, asked.headers(), asked.control(), 200, head, control) != null) {
+    private void refreshFromHead(HttpHeaders head, HttpHeaders policy) {
+        CacheControl control = CacheControl.parse(policy.getAll(HttpHeaderNames.CACHE_CONTROL));
+        if (Storability.check(HttpMethod.GET, asked.headers(), asked.control(), 200, policy, control) != null) {
             return;
         }
         CacheEntry stored = cache.index().lookup(key(), asked.headers());
@@ -299,8 +310,8 @@ final class Fetch implements OriginListener {
         }
         try {
             if (stored.status() == 200 && Revalidation.describes(stored.headers(), head)) {
-                Revalidation.Refreshed refreshed = Revalidation.refresh(stored, head, requestMillis, responseMillis,
-                        cache.heuristics());
+                Revalidation.Refreshed refreshed = Revalidation.refresh(stored, head, policy, requestMillis,
+                        responseMillis, cache.heuristics());
                 cache.index().store(refreshed.stored(), VaryKey.fields(refreshed.stored().headers()));
             }
         } finally {

@@ -108,7 +108,7 @@ public final class HttpProxyServer implements AutoCloseable {
             origins.put(loop, new OriginClient((EventLoop) loop, clientType, resolver, clientSettings, stats.origin()));
         }
         ProxyCache cache = new ProxyCache(stored.index(), stored.store(), new Fetches(), clock, Heuristics.RFC_SUGGESTED,
-                stored.grace(), stats, via,
+                stored.grace(), new TargetedControl(settings.targetedCacheControl()), stats, via,
                 originSettings.spliceMinBytes(), cluster, peers);
         Admission.Settings admission = new Admission.Settings(settings.allow(), settings.purgeAllow(),
                 settings.accelerate(), drop, nocache);

@@ -63,19 +63,34 @@ final class Revalidation {
         return length == null || length.equals(stored.get(HttpHeaderNames.CONTENT_LENGTH));
     }
 
+    private static HttpHeaders merge(HttpHeaders stored, HttpHeaders update) {
+        HttpHeaders merged = stored.copy();
+        for (String name : update.names()) {
+            merged.set(name, update.getAll(name));
+        }
+        return merged;
+    }
+
     private static String opaque(String etag) {
         return etag.startsWith("W/") ? etag.substring(2) : etag;
     }
 
-    /** The 304's fields replace the stored ones; the body stays; the freshness starts again. */
-    static Refreshed refresh(CacheEntry stale, HttpHeaders notModified, long requestMillis, long responseMillis,
-            Heuristics heuristics) {
-        HttpHeaders merged = stale.headers().copy();
-        for (String name : notModified.names()) {
-            merged.set(name, notModified.getAll(name));
+    /**
+     * The 304's fields replace the stored ones; the body stays; the freshness starts again,
+     * from {@code policy}: the 304's fields as the cache decides on them (a targeted
+     * Cache-Control in place of its own), or {@code notModified} itself.
+     */
+    static Refreshed refresh(CacheEntry stale, HttpHeaders notModified, HttpHeaders policy, long requestMillis,
+            long responseMillis, Heuristics heuristics) {
+        HttpHeaders merged = merge(stale.headers(), notModified);
+        HttpHeaders mergedPolicy = policy == notModified ? merged : merge(stale.headers(), policy);
+        if (policy != notModified) {
+            mergedPolicy.remove(HttpHeaderNames.EXPIRES); // a targeted field rules alone
+            mergedPolicy.set(HttpHeaderNames.CACHE_CONTROL, policy.getAll(HttpHeaderNames.CACHE_CONTROL));
         }
-        CacheControl control = CacheControl.parse(merged.getAll(HttpHeaderNames.CACHE_CONTROL));
-        Freshness refreshed = Freshness.of(stale.status(), merged, control, requestMillis, responseMillis, heuristics);
+        CacheControl control = CacheControl.parse(mergedPolicy.getAll(HttpHeaderNames.CACHE_CONTROL));
+        Freshness refreshed = Freshness.of(stale.status(), mergedPolicy, control, requestMillis, responseMillis,
+                heuristics);
         return new Refreshed(
                 new CacheEntry(stale.key(), stale.variantKey(), stale.status(), StoredHeaders.of(merged, control), refreshed,
                         stale.body()),

@@ -52,17 +52,19 @@ final class StoreSink {
      * A sink for the response with {@code status} and {@code headers} (hop-by-hop fields removed)
      * to {@code asked}, or null if it is not to be stored (the reason is logged).
      *
+     * @param policy the fields the cache decides on: {@code headers}, or a copy with a targeted
+     *     Cache-Control in place of its own ({@link TargetedControl})
      * @param contentLength the body's announced length, or -1
      */
-    static StoreSink open(ProxyCache cache, Asked asked, int status, HttpHeaders headers, long contentLength,
-            long requestMillis, long responseMillis) {
-        CacheControl control = CacheControl.parse(headers.getAll(HttpHeaderNames.CACHE_CONTROL));
-        String refusal = refusal(cache, asked, status, headers, control, contentLength);
+    static StoreSink open(ProxyCache cache, Asked asked, int status, HttpHeaders headers, HttpHeaders policy,
+            long contentLength, long requestMillis, long responseMillis) {
+        CacheControl control = CacheControl.parse(policy.getAll(HttpHeaderNames.CACHE_CONTROL));
+        String refusal = refusal(cache, asked, status, policy, control, contentLength);
         if (refusal != null) {
             log.debug("{}: not stored ({})", asked.key(), refusal);
             return null;
         }
-        Freshness freshness = Freshness.of(status, headers, control, requestMillis, responseMillis, cache.heuristics());
+        Freshness freshness = Freshness.of(status, policy, control, requestMillis, responseMillis, cache.heuristics());
         List<String> varyFields = VaryKey.fields(headers);
         return new StoreSink(cache, asked.key(), status, StoredHeaders.of(headers, control), freshness, varyFields,
                 VaryKey.of(varyFields, asked.headers()), cache.store().open(contentLength));

@@ -66,7 +66,7 @@ public final class WarmUp {
     public static HttpSettings proxySettings(HttpSettings node) {
         return new HttpSettings(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), node.threads(),
                 node.nativeTransport(), List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128")), List.of(), Map.of(),
-                Optional.empty(), Optional.empty(), node.rulesReloadInterval(), Optional.empty(), node.limits());
+                Optional.empty(), Optional.empty(), node.rulesReloadInterval(), Optional.empty(), node.limits(), List.of());
     }
 
     /** Warms up through the proxy listening at {@code http}; never fails the node (a shortfall is logged). */
