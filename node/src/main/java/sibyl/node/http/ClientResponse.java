@@ -1,9 +1,12 @@
 package sibyl.node.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -51,6 +54,23 @@ final class ClientResponse {
     /** {@code bytes} of the body went into the client's socket by splice, past the pipeline. */
     void spliced(long bytes) {
         request.transaction().bytesOut += bytes;
+    }
+
+    /**
+     * Passes on an origin's interim response (103 Early Hints, 102 Processing) before the final
+     * one: not to an HTTP/1.0 client, which cannot read it (RFC 9110 section 15.2), nor a 100
+     * Continue, which answered this node's own request.
+     */
+    void interim(HttpResponseStatus status, HttpHeaders headers) {
+        if (headSent || done || status.code() == 100 || request.version().minorVersion() < 1) {
+            return;
+        }
+        HttpHeaders out = headers.copy();
+        out.remove(HttpHeaderNames.CONTENT_LENGTH);
+        out.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        via.add(out, HttpVersion.HTTP_1_1);
+        ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER, out,
+                EmptyHttpHeaders.INSTANCE));
     }
 
     /**

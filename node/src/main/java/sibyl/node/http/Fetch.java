@@ -219,6 +219,14 @@ final class Fetch implements OriginListener {
         }
     }
 
+    /** Passed on to the client that asked, as it came; never stored, never given to waiters. */
+    @Override
+    public void onInterim(HttpResponse interim) {
+        if (leader != null) {
+            leader.interim(interim.status(), HopByHop.withoutHopByHop(interim.headers()));
+        }
+    }
+
     @Override
     public void onSpliced(long bytes) {
         if (!spliced) {

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -94,6 +95,12 @@ final class HttpTransactions extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object message, ChannelPromise promise) {
         Transaction transaction = current;
         if (transaction == null) {
+            ctx.write(message, promise);
+            return;
+        }
+        if (message instanceof FullHttpResponse interim && interim.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+            // An origin's 103 passed on: the transaction's response is still to come.
+            transaction.bytesOut += headBytes(interim);
             ctx.write(message, promise);
             return;
         }

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -45,6 +46,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     };
 
+    /** An interim response was just decoded: the empty last content that follows is its end, not the response's. */
+    private boolean interimEnd;
+
     ConnectionHandler(OriginStats stats) {
         this.stats = stats;
     }
@@ -67,10 +71,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         if (object instanceof HttpResponse response) {
             if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL && response.status().code() != 101) {
-                ReferenceCountUtil.release(message); // 100 Continue and friends: wait for the real one
+                interimEnd = true; // the decoder ends it with an empty last content of its own
+                current.onInterim(response); // the final response is still to come
                 return;
             }
             current.onHead(response);
+        }
+        if (interimEnd && object instanceof LastHttpContent end) {
+            interimEnd = false;
+            end.release();
+            return;
         }
         if (object instanceof HttpContent content) {
             current.onContent(content);

@@ -148,6 +148,12 @@ final class Exchange implements OriginExchange {
         listener.onHead(response);
     }
 
+    void onInterim(HttpResponse response) {
+        if (!aborted && !done) {
+            listener.onInterim(response);
+        }
+    }
+
     void onContent(HttpContent content) {
         contentSeen += content.content().readableBytes();
         boolean last = content instanceof LastHttpContent;

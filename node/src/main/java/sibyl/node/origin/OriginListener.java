@@ -9,8 +9,14 @@ import io.netty.handler.codec.http.HttpResponse;
  */
 public interface OriginListener {
 
-    /** The response head; 1xx interim responses are not passed on. */
+    /** The final response's head. */
     void onHead(HttpResponse head);
+
+    /**
+     * An interim response (1xx other than 101: 103 Early Hints, 102 Processing, 100 Continue)
+     * before the final one; any number may come.
+     */
+    default void onInterim(HttpResponse interim) {}
 
     /**
      * A piece of the body; the listener owns it and must release it. {@code last} is true for the

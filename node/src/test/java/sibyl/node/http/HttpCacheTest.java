@@ -577,6 +577,66 @@ class HttpCacheTest {
     }
 
     @Test
+    void interimResponsesGoToTheClientThatAskedAndAreNeverStoredOrReplayed() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        try (java.net.ServerSocket rawOrigin = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
+            Thread serving = new Thread(() -> {
+                while (!rawOrigin.isClosed()) {
+                    try (java.net.Socket socket = rawOrigin.accept()) {
+                        socket.setSoTimeout(10_000);
+                        java.io.InputStream in = socket.getInputStream();
+                        StringBuilder request = new StringBuilder();
+                        while (!request.toString().endsWith("\r\n\r\n")) {
+                            int c = in.read();
+                            if (c < 0) {
+                                break;
+                            }
+                            request.append((char) c);
+                        }
+                        asked.incrementAndGet();
+                        socket.getOutputStream().write(("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+                                + "HTTP/1.1 102 Processing\r\n\r\n"
+                                + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nCache-Control: max-age=600\r\nConnection: close\r\n\r\nfinal")
+                                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    } catch (java.io.IOException closed) {
+                        return;
+                    }
+                }
+            });
+            serving.setDaemon(true);
+            serving.start();
+            String url = "http://127.0.0.1:" + rawOrigin.getLocalPort() + "/hints";
+
+            HttpConnection.Response early;
+            HttpConnection.Response processing;
+            HttpConnection.Response first;
+            try (HttpConnection connection = new HttpConnection(node.http())) {
+                connection.write("GET " + url + " HTTP/1.1\nHost: x\n\n");
+                early = connection.read(false);
+                processing = connection.read(false);
+                first = connection.read(false);
+            }
+            HttpConnection.Response hit;
+            try (HttpConnection connection = new HttpConnection(node.http())) {
+                hit = connection.send("GET " + url + " HTTP/1.1\nHost: x\n\n");
+            }
+            HttpConnection.Response old = node.send("GET " + url + " HTTP/1.0\n\n");
+
+            assertEquals(103, early.status());
+            assertEquals("</style.css>; rel=preload", early.header("Link"));
+            assertEquals(102, processing.status());
+            assertEquals(200, first.status());
+            assertEquals("final", first.text());
+            assertEquals(null, first.header("Link"), "the 103's fields stay out of the final response");
+            assertEquals(200, hit.status(), "the hit starts with the final response: no 103 replayed");
+            assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
+            assertEquals(null, hit.header("Link"));
+            assertEquals(200, old.status());
+            assertEquals(1, asked.get());
+        }
+    }
+
+    @Test
     void explicitFreshnessIsHonouredForAnyStatus() throws Exception {
         origin.on("/error-cached", ScriptedOrigin.body(500, "busy", "Cache-Control", "max-age=60"));
 
