@@ -28,16 +28,21 @@ public final class ClusterMember implements AutoCloseable {
     static final String LOADS = "sibyl-loads";
     /** Where a member that lost partitions says it has claimed what it holds of them. */
     static final String HANDOVERS = "sibyl-handovers";
+    /** Where a member names the URLs it invalidated, for every member to drop. */
+    static final String INVALIDATIONS = "sibyl-invalidations";
     static final String NAME_ATTRIBUTE = "sibyl.name";
     static final String HTTP_ATTRIBUTE = "sibyl.http";
 
     private final HazelcastInstance hazelcast;
     private final Ownership ownership;
+    private final Invalidations invalidations;
 
     private ClusterMember(HazelcastInstance hazelcast, ClusterSettings settings, Holdings holdings) {
         this.hazelcast = hazelcast;
         this.ownership = new Ownership(hazelcast, hazelcast.getMap(CLAIMS), hazelcast.getTopic(LOADS),
                 hazelcast.getTopic(HANDOVERS), holdings, settings.balanceFactor(), settings.handover());
+        this.invalidations = new Invalidations(hazelcast.getTopic(INVALIDATIONS),
+                hazelcast.getCluster().getLocalMember().getUuid());
     }
 
     /**
@@ -130,12 +135,18 @@ public final class ClusterMember implements AutoCloseable {
                 .setMergePolicyConfig(new MergePolicyConfig(PutIfAbsentMergePolicy.class.getName(), 1000));
         config.getTopicConfig(LOADS).setStatisticsEnabled(false);
         config.getTopicConfig(HANDOVERS).setStatisticsEnabled(false);
+        config.getTopicConfig(INVALIDATIONS).setStatisticsEnabled(false);
         return config;
     }
 
     /** The cluster's record of who owns which URL. */
     public Ownership ownership() {
         return ownership;
+    }
+
+    /** URLs invalidated on every member: told and heard. */
+    public Invalidations invalidations() {
+        return invalidations;
     }
 
     /** This member's id. */
@@ -168,6 +179,7 @@ public final class ClusterMember implements AutoCloseable {
     /** Leaves the cluster gracefully: Hazelcast hands this member's partitions to the others first. */
     @Override
     public void close() {
+        invalidations.close();
         ownership.close();
         hazelcast.shutdown();
     }

@@ -194,6 +194,7 @@ public final class SibylNode implements AutoCloseable {
                 // A lite member first: it reads the partition table (so the warm-up runs the real
                 // lookups) but answers for no URL, and no partition moves to it, until it is warm.
                 resources.member = joinCluster(clusterSettings, name, http.addresses().get(0), claims);
+                resources.member.invalidations().listen(resources.index::invalidate);
                 CachePolicy promises = new CachePolicy(resources.index, OWNER_FRESH_FOR, OWNER_PIN, clock);
                 resources.chain.register(OWNER_POLICY, new OwnerPolicy(resources.member.ownership(),
                         clusterSettings.mode(), new HeldUrls(promises), resources.stage::get));

@@ -97,6 +97,57 @@ class ClusterNodeTest {
     }
 
     @Test
+    void aPurgeOrAnUnsafeRequestOnOneMemberRemovesTheUrlWhereverItIsHeld() throws Exception {
+        com.sun.net.httpserver.HttpServer origin = com.sun.net.httpserver.HttpServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        origin.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] body = "body".getBytes();
+            exchange.getResponseHeaders().set("Cache-Control", "max-age=3600");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        origin.start();
+        String members = "\"127.0.0.1:" + SquidProcess.freeTcpPort() + "\", \"127.0.0.1:" + SquidProcess.freeTcpPort() + "\"";
+        SibylNode a = start("a", members.split(", ")[0], members, "invalidation-test");
+        SibylNode b = start("b", members.split(", ")[1], members, "invalidation-test");
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> a.clusterMembers() == 2 && b.clusterMembers() == 2);
+            List<String> ofB = new ArrayList<>();
+            for (int i = 0; ofB.size() < 2; i++) {
+                String candidate = "http://127.0.0.1:" + origin.getAddress().getPort() + "/invalidate/" + i;
+                if (icp(b, candidate) == IcpOpcode.HIT) {
+                    ofB.add(candidate);
+                }
+            }
+            for (String url : ofB) {
+                assertEquals(200, send(b, HttpRequest.newBuilder(URI.create(url)).build()).statusCode());
+                assertEquals(200, heldBy(b, url), "stored by b, its owner");
+            }
+
+            assertEquals(404, send(a, HttpRequest.newBuilder(URI.create(ofB.get(0))).method("PURGE",
+                    HttpRequest.BodyPublishers.noBody()).build()).statusCode(), "a held nothing of it");
+            assertEquals(200, send(a, HttpRequest.newBuilder(URI.create(ofB.get(1)))
+                    .POST(HttpRequest.BodyPublishers.ofString("x")).build()).statusCode());
+
+            for (String url : ofB) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> heldBy(b, url) == 504);
+            }
+        } finally {
+            a.close();
+            b.close();
+            origin.stop(0);
+        }
+    }
+
+    /** 200 if {@code node} holds {@code url} (an only-if-cached GET), 504 if not. */
+    private static int heldBy(SibylNode node, String url) throws IOException, InterruptedException {
+        return send(node, HttpRequest.newBuilder(URI.create(url)).header("Cache-Control", "only-if-cached").build())
+                .statusCode();
+    }
+
+    @Test
     void aMissForAnotherMembersUrlIsFetchedFromThatMemberAndFromTheOriginWhenItFails() throws Exception {
         java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> asked =
                 new java.util.concurrent.ConcurrentHashMap<>();

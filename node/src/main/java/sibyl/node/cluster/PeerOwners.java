@@ -47,6 +47,14 @@ public final class PeerOwners implements Peers {
     }
 
     @Override
+    public void invalidated(List<String> keys) {
+        ClusterMember current = member.get();
+        if (current != null) {
+            current.invalidations().publish(keys);
+        }
+    }
+
+    @Override
     public InetSocketAddress member(String name) {
         ClusterMember current = member.get();
         if (current == null || name == null) {

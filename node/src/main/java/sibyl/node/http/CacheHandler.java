@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sibyl.node.cache.CacheEntry;
@@ -241,6 +242,7 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
 
     private void purge(ChannelHandlerContext ctx, ProxyRequest request) {
         boolean removed = cache.index().invalidate(request.key());
+        cache.peers().invalidated(List.of(request.key())); // wherever else it is held
         request.request().release();
         ClientResponse response = respond(ctx, request);
         if (removed) {

@@ -188,9 +188,9 @@ final class Fetch implements OriginListener {
         }
         long contentLength = HttpMethod.HEAD.equals(asked.method()) ? -1 : HttpUtil.getContentLength(head, -1L);
         if (invalidates && status.code() >= 200 && status.code() < 400) {
-            for (String invalidated : Invalidation.keys(key(), headers)) {
-                cache.index().invalidate(invalidated);
-            }
+            List<String> invalidated = Invalidation.keys(key(), headers);
+            invalidated.forEach(cache.index()::invalidate);
+            cache.peers().invalidated(invalidated);
         }
         if (status.code() == 200 && HttpMethod.HEAD.equals(asked.method())) {
             refreshFromHead(headers, policy);

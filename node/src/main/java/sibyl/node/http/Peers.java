@@ -32,4 +32,10 @@ public interface Peers {
 
     /** The HTTP address of the live member named {@code name}, other than this node; else null. */
     InetSocketAddress member(String name);
+
+    /**
+     * This node invalidated {@code keys} (a PURGE, a successful unsafe request): the other
+     * members drop them too, wherever the URLs are held.
+     */
+    default void invalidated(List<String> keys) {}
 }
