@@ -68,6 +68,10 @@ final class Exchange implements OriginExchange {
     private long spliceLeft = -1;
     private boolean splicedSinceIdle;
 
+    /** Interim responses passed on per exchange at most; RFC 9110 sets no limit, but a hostile origin would. */
+    static final int MAX_INTERIM = 16;
+    private int interims;
+
     Exchange(InetSocketAddress origin, EventExecutor loop, FullHttpRequest request, OriginListener listener,
             OriginStats stats) {
         this.origin = origin;
@@ -149,9 +153,15 @@ final class Exchange implements OriginExchange {
     }
 
     void onInterim(HttpResponse response) {
-        if (!aborted && !done) {
-            listener.onInterim(response);
+        if (aborted || done) {
+            return;
         }
+        if (++interims > MAX_INTERIM) {
+            // An origin that keeps the exchange alive with 1xx alone never answers: a bad response.
+            onUndecodable(new IllegalStateException("more than " + MAX_INTERIM + " interim (1xx) responses"));
+            return;
+        }
+        listener.onInterim(response);
     }
 
     void onContent(HttpContent content) {

@@ -180,6 +180,12 @@ class OriginFaultsTest {
                     + "0123456789" + "and then some more");
             RawOrigin.readRequest(socket); // holds the connection until the node closes it
         }),
+        /** Interim responses without end (each would keep the exchange alive): 502 after 16 passed on. */
+        ENDLESS_INTERIM(502, socket -> {
+            RawOrigin.readRequest(socket);
+            write(socket, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n".repeat(100));
+            socket.getInputStream().read(); // returns when the node gives up on it
+        }),
         /** A chunk size that is not hex, after a good chunk. */
         BAD_CHUNKING(200, socket -> {
             RawOrigin.readRequest(socket);
@@ -356,6 +362,13 @@ class OriginFaultsTest {
     private static Seen read(InputStream in) throws IOException {
         String statusLine = line(in);
         int status = Integer.parseInt(statusLine.split(" ")[1]);
+        for (int interims = 0; status / 100 == 1; interims++) { // interim responses come before the one that counts
+            assertTrue(interims < 16, "no more than 16 interim responses passed on");
+            while (!line(in).isEmpty()) {
+                // its fields
+            }
+            status = Integer.parseInt(line(in).split(" ")[1]);
+        }
         long length = -1;
         boolean chunked = false;
         String header;
