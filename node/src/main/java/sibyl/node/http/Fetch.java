@@ -193,7 +193,7 @@ final class Fetch implements OriginListener {
             cache.peers().invalidated(invalidated);
         }
         if (status.code() == 200 && HttpMethod.HEAD.equals(asked.method())) {
-            refreshFromHead(headers, policy);
+            refreshFromHead(headers, policy, HttpUtil.getContentLength(head, -1L));
         }
         sink = StoreSink.open(cache, asked, status.code(), headers, policy, contentLength, requestMillis, responseMillis);
         if (sink != null) {
@@ -307,7 +307,7 @@ final class Fetch implements OriginListener {
      * A 200 to a HEAD this node passed on refreshes the stored GET response it describes, as a
      * 304 would (RFC 9111 section 4.3.5), if it could have been stored itself.
      */
-    private void refreshFromHead(HttpHeaders head, HttpHeaders policy) {
+    private void refreshFromHead(HttpHeaders head, HttpHeaders policy, long announcedLength) {
         CacheControl control = CacheControl.parse(policy.getAll(HttpHeaderNames.CACHE_CONTROL));
         if (Storability.check(HttpMethod.GET, asked.headers(), asked.control(), 200, policy, control) != null) {
             return;
@@ -317,7 +317,7 @@ final class Fetch implements OriginListener {
             return;
         }
         try {
-            if (stored.status() == 200 && Revalidation.describes(stored.headers(), head)) {
+            if (stored.status() == 200 && Revalidation.describes(stored, head, announcedLength)) {
                 Revalidation.Refreshed refreshed = Revalidation.refresh(stored, head, policy, requestMillis,
                         responseMillis, cache.heuristics());
                 cache.index().store(refreshed.stored(), VaryKey.fields(refreshed.stored().headers()));

@@ -45,10 +45,12 @@ final class Revalidation {
 
     /**
      * Whether a 200 to a HEAD describes the stored response (section 4.3.5): it names a
-     * validator, every validator it names matches, and so does its Content-Length. Stricter
-     * than for a 304: a HEAD's answer with no validator could describe anything.
+     * validator, every validator it names matches, and the length it announced
+     * ({@code contentLength}, -1 if none) is the stored body's. Stricter than for a 304: a HEAD's
+     * answer with no validator could describe anything.
      */
-    static boolean describes(HttpHeaders stored, HttpHeaders head) {
+    static boolean describes(CacheEntry entry, HttpHeaders head, long contentLength) {
+        HttpHeaders stored = entry.headers();
         if (!head.contains(HttpHeaderNames.ETAG) && !head.contains(HttpHeaderNames.LAST_MODIFIED)) {
             return false;
         }
@@ -59,10 +61,13 @@ final class Revalidation {
                 && !head.get(HttpHeaderNames.LAST_MODIFIED).equals(stored.get(HttpHeaderNames.LAST_MODIFIED))) {
             return false;
         }
-        String length = head.get(HttpHeaderNames.CONTENT_LENGTH);
-        return length == null || length.equals(stored.get(HttpHeaderNames.CONTENT_LENGTH));
+        return contentLength < 0 || contentLength == entry.body().length();
     }
 
+    /**
+     * The stored fields with {@code update}'s replacing theirs (section 3.2). Neither holds
+     * Content-Length, a framing field the node never stores: a 304's cannot replace the body's.
+     */
     private static HttpHeaders merge(HttpHeaders stored, HttpHeaders update) {
         HttpHeaders merged = stored.copy();
         for (String name : update.names()) {

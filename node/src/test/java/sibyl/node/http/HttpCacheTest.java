@@ -548,6 +548,17 @@ class HttpCacheTest {
                 exchange.getResponseHeaders().add("Cache-Control", "public, max-age=600");
                 exchange.getResponseHeaders().add("ETag", "\"a\"");
                 exchange.getResponseHeaders().add("X-Refreshed", "yes");
+                exchange.getResponseHeaders().add("Content-Length", "4"); // the GET's body's, as origins say it
+                exchange.sendResponseHeaders(200, -1);
+            }
+        });
+        origin.on("/head-longer", exchange -> {
+            if (exchange.getRequestMethod().equals("GET")) {
+                ScriptedOrigin.body(200, "body", "Cache-Control", "max-age=60", "Age", "100", "ETag", "\"a\"").answer(exchange);
+            } else {
+                exchange.getResponseHeaders().add("Cache-Control", "public, max-age=600");
+                exchange.getResponseHeaders().add("ETag", "\"a\"");
+                exchange.getResponseHeaders().add("Content-Length", "5"); // not the stored body's 4
                 exchange.sendResponseHeaders(200, -1);
             }
         });
@@ -566,6 +577,9 @@ class HttpCacheTest {
         // A HEAD with Authorization is passed on as it is; its public answer may update the entry.
         node.send("HEAD " + origin.url("/head-refresh") + " HTTP/1.1\nHost: x\nAuthorization: Basic dTpw\n\n");
         node.send("HEAD " + origin.url("/head-other") + " HTTP/1.1\nHost: x\nAuthorization: Basic dTpw\n\n");
+        node.get(origin.url("/head-longer"));
+        node.send("HEAD " + origin.url("/head-longer") + " HTTP/1.1\nHost: x\nAuthorization: Basic dTpw\n\n");
+        HttpConnection.Response longer = node.get(origin.url("/head-longer"));
         HttpConnection.Response refreshed = node.get(origin.url("/head-refresh"));
         HttpConnection.Response other = node.get(origin.url("/head-other"));
 
@@ -574,6 +588,7 @@ class HttpCacheTest {
         assertEquals("body", refreshed.text());
         assertEquals(1, gets.get());
         assertEquals("MISS from " + TestNode.NAME, other.header("X-Cache"), "another ETag: the HEAD did not describe it");
+        assertEquals("MISS from " + TestNode.NAME, longer.header("X-Cache"), "another length: the HEAD did not describe it");
     }
 
     @Test
@@ -633,6 +648,34 @@ class HttpCacheTest {
             assertEquals(null, hit.header("Link"));
             assertEquals(200, old.status());
             assertEquals(1, asked.get());
+        }
+    }
+
+    @Test
+    void a304NeverUpdatesTheStoredContentLength() throws Exception {
+        AtomicInteger asked = new AtomicInteger();
+        try (sibyl.node.origin.RawOrigin raw = new sibyl.node.origin.RawOrigin(socket -> {
+            while (sibyl.node.origin.RawOrigin.readRequest(socket)) {
+                // The 304 says "Content-Length: 0", as some servers do: the length of its own (no) body.
+                String answer = asked.incrementAndGet() == 1
+                        ? "HTTP/1.1 200 OK\r\nCache-Control: max-age=0\r\nETag: \"l\"\r\nContent-Length: 12\r\n\r\ntwelve bytes"
+                        : "HTTP/1.1 304 Not Modified\r\nCache-Control: max-age=600\r\nETag: \"l\"\r\nContent-Length: 0\r\n\r\n";
+                socket.getOutputStream().write(answer.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+        })) {
+            String url = "http://127.0.0.1:" + raw.port() + "/length-kept";
+            node.get(url);
+            HttpConnection.Response refreshed = node.get(url);
+            HttpConnection.Response hit = node.get(url);
+
+            assertEquals("twelve bytes", refreshed.text());
+            assertEquals("12", refreshed.header("Content-Length"));
+            assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
+            assertEquals("twelve bytes", hit.text());
+            List<sibyl.node.cache.CacheEntry> stored = node.node.index().peek(sibyl.node.cache.CacheKey.of(url));
+            assertEquals(1, stored.size());
+            assertEquals(null, stored.get(0).headers().get("Content-Length"), "framing is never stored: it comes from the body");
+            assertEquals(2, asked.get());
         }
     }
 
