@@ -54,6 +54,14 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
 '''
 
 
+def resources(pid):
+    """The node's open descriptors and resident memory (MiB), from /proc."""
+    fds = len(os.listdir(f"/proc/{pid}/fd"))
+    with open(f"/proc/{pid}/status") as f:
+        rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) // 1024
+    return fds, rss
+
+
 def start_origin():
     return subprocess.Popen([sys.executable, "-c", ORIGIN, str(origin_port)], stderr=open(os.path.join(work, "origin.log"), "a"))
 
@@ -117,6 +125,7 @@ try:
             connection.request("GET", url)
             connection.getresponse().read()
             connection.close()
+    before = resources(node.pid)
     marks = {"up": time.time()}
     stop = time.time() + up + down + up
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
@@ -135,6 +144,7 @@ try:
     for t in threads:
         t.join()
     time.sleep(1)
+    after = resources(node.pid)
     stale = {}
     with open(log) as f:
         for line in f:
@@ -146,6 +156,8 @@ try:
                 stale[(name, cc)] = stale.get((name, cc), 0) + 1
     print(f"origin down {down} s between {up} s up; {objects} objects per Cache-Control, {clients} clients;"
           f" cache.grace.stale-if-error = {grace}")
+    print(f"node after warming: {before[0]} descriptors, {before[1]} MiB resident;"
+          f" after the run: {after[0]} descriptors, {after[1]} MiB resident")
     print(f"{'Cache-Control':36} {'phase':9} {'requests':>9} {'errors':>7} {'stale answers':>14}")
     for cc in controls:
         for name in ("up", "down", "up again"):

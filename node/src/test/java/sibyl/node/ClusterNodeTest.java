@@ -38,16 +38,7 @@ class ClusterNodeTest {
 
     @Test
     void storedUrlsAreClaimedPurgesReleaseThemAndADrainingNodeHandsEverythingOver() throws Exception {
-        com.sun.net.httpserver.HttpServer origin = com.sun.net.httpserver.HttpServer.create(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        origin.createContext("/", exchange -> {
-            byte[] body = "body".getBytes();
-            exchange.getResponseHeaders().set("Cache-Control", "max-age=3600");
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        origin.start();
+        com.sun.net.httpserver.HttpServer origin = cacheableOrigin();
         String members = "\"127.0.0.1:" + SquidProcess.freeTcpPort() + "\", \"127.0.0.1:" + SquidProcess.freeTcpPort() + "\"";
         SibylNode a = start("a", members.split(", ")[0], members);
         SibylNode b = start("b", members.split(", ")[1], members);
@@ -98,17 +89,7 @@ class ClusterNodeTest {
 
     @Test
     void aPurgeOrAnUnsafeRequestOnOneMemberRemovesTheUrlWhereverItIsHeld() throws Exception {
-        com.sun.net.httpserver.HttpServer origin = com.sun.net.httpserver.HttpServer.create(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        origin.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            byte[] body = "body".getBytes();
-            exchange.getResponseHeaders().set("Cache-Control", "max-age=3600");
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        origin.start();
+        com.sun.net.httpserver.HttpServer origin = cacheableOrigin();
         String members = "\"127.0.0.1:" + SquidProcess.freeTcpPort() + "\", \"127.0.0.1:" + SquidProcess.freeTcpPort() + "\"";
         SibylNode a = start("a", members.split(", ")[0], members, "invalidation-test");
         SibylNode b = start("b", members.split(", ")[1], members, "invalidation-test");
@@ -139,6 +120,22 @@ class ClusterNodeTest {
             b.close();
             origin.stop(0);
         }
+    }
+
+    /** An origin answering every path (and method) with "body", fresh for an hour. */
+    private static com.sun.net.httpserver.HttpServer cacheableOrigin() throws IOException {
+        com.sun.net.httpserver.HttpServer origin = com.sun.net.httpserver.HttpServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        origin.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] body = "body".getBytes();
+            exchange.getResponseHeaders().set("Cache-Control", "max-age=3600");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        origin.start();
+        return origin;
     }
 
     /** 200 if {@code node} holds {@code url} (an only-if-cached GET), 504 if not. */

@@ -56,9 +56,7 @@ final class ScriptedOrigin implements AutoCloseable {
     /** A fixed body with the given headers (name, value, name, value...), as Content-Length. */
     static Script body(int status, String body, String... headers) {
         return exchange -> {
-            for (int i = 0; i < headers.length; i += 2) {
-                exchange.getResponseHeaders().add(headers[i], headers[i + 1]);
-            }
+            addHeaders(exchange, headers);
             byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             boolean head = exchange.getRequestMethod().equals("HEAD");
             exchange.sendResponseHeaders(status, head || status == 304 ? -1 : bytes.length == 0 ? -1 : bytes.length);
@@ -73,9 +71,7 @@ final class ScriptedOrigin implements AutoCloseable {
     /** Binary {@code body} as Content-Length, with the given headers (name, value, ...). */
     static Script bytes(byte[] body, String... headers) {
         return exchange -> {
-            for (int i = 0; i < headers.length; i += 2) {
-                exchange.getResponseHeaders().add(headers[i], headers[i + 1]);
-            }
+            addHeaders(exchange, headers);
             boolean head = exchange.getRequestMethod().equals("HEAD");
             if (body.length == 0) {
                 exchange.sendResponseHeaders(200, -1); // the JDK's "no body": Content-length: 0
@@ -98,9 +94,7 @@ final class ScriptedOrigin implements AutoCloseable {
      */
     static Script large(long length, java.util.concurrent.atomic.AtomicLong sent, String... headers) {
         return exchange -> {
-            for (int i = 0; i < headers.length; i += 2) {
-                exchange.getResponseHeaders().add(headers[i], headers[i + 1]);
-            }
+            addHeaders(exchange, headers);
             String etag = exchange.getResponseHeaders().getFirst("ETag");
             if (etag != null && etag.equals(exchange.getRequestHeaders().getFirst("If-None-Match"))) {
                 exchange.sendResponseHeaders(304, -1);
@@ -136,6 +130,13 @@ final class ScriptedOrigin implements AutoCloseable {
                 // what the test is about: the peer stopped reading
             }
         };
+    }
+
+    /** Adds {@code headers} (name, value, name, value...) to the response. */
+    private static void addHeaders(HttpExchange exchange, String... headers) {
+        for (int i = 0; i < headers.length; i += 2) {
+            exchange.getResponseHeaders().add(headers[i], headers[i + 1]);
+        }
     }
 
     /** Requests {@code pathAndQuery} got. */
