@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -132,11 +131,9 @@ final class TestCluster implements AutoCloseable {
         }
     }
 
-    /** A TCP port free now. */
+    /** A TCP port free now, and still free when the member binds it. */
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return sibyl.icp.testing.FreePorts.tcp();
     }
 
     @Override

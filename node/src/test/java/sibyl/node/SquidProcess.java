@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,9 +71,7 @@ final class SquidProcess implements AutoCloseable {
 
     /** A TCP port free on 127.0.0.1 now. */
     static int freeTcpPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+        return sibyl.icp.testing.FreePorts.tcp();
     }
 
     private static int freeUdpPort(InetAddress address) throws IOException {
