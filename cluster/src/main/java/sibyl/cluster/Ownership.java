@@ -67,7 +67,7 @@ public final class Ownership implements AutoCloseable {
     /** What this member has done for the cluster since it joined. */
     public record Counters(long storesPlaced, long storesElsewhere, long claimsWritten, long releasesWritten,
             long writeBatches, long writesDropped, long overflows, long handoverRoutes, long claimsKept,
-            long exceptionsHeld, long claimsRefused, long duplicatesDropped) {
+            long exceptionsHeld, long claimsRefused, long duplicatesDropped, long claimsRepeated) {
 
         /** As name → value, for counters pages. */
         public Map<String, Long> asMap() {
@@ -84,6 +84,7 @@ public final class Ownership implements AutoCloseable {
             map.put("exceptions_held", exceptionsHeld);
             map.put("claims_refused", claimsRefused);
             map.put("duplicates_dropped", duplicatesDropped);
+            map.put("claims_repeated", claimsRepeated);
             return map;
         }
     }
@@ -123,6 +124,8 @@ public final class Ownership implements AutoCloseable {
     private final LongAdder overflows = new LongAdder();
     private final LongAdder handoverRoutes = new LongAdder();
     private final LongAdder duplicatesDropped = new LongAdder();
+    /** Claims queued again because their partition moved on between two other members. */
+    private final LongAdder claimsRepeated = new LongAdder();
 
     Ownership(HazelcastInstance hazelcast, IMap<String, long[]> claims, ITopic<long[]> loadTopic,
             ITopic<long[]> handovers, Holdings holdings, double balanceFactor, java.time.Duration handover) {
@@ -401,7 +404,8 @@ public final class Ownership implements AutoCloseable {
     public Counters counters() {
         return new Counters(storesPlaced.sum(), storesElsewhere.sum(), writer.claimsWritten.sum(),
                 writer.releasesWritten.sum(), writer.batches.sum(), writer.dropped.sum(), overflows.sum(),
-                handoverRoutes.sum(), kept.size(), exceptions.size(), writer.claimsRefused.sum(), duplicatesDropped.sum());
+                handoverRoutes.sum(), kept.size(), exceptions.size(), writer.claimsRefused.sum(), duplicatesDropped.sum(),
+                claimsRepeated.sum());
     }
 
     /**
@@ -506,6 +510,7 @@ public final class Ownership implements AutoCloseable {
                 } else if (changes.moved().get(partition) && freshUntil > now && exceptions.contains(key)) {
                     // Its new owner had only an asynchronous backup of the claims: say it again.
                     writer.claimWaiting(key, freshUntil);
+                    claimsRepeated.increment();
                     counts[0]++;
                 } else if (changes.gained().get(partition) && exceptions.remove(key)) {
                     writer.releaseWaiting(key);

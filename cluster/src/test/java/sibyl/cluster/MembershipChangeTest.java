@@ -66,10 +66,17 @@ class MembershipChangeTest {
                 assertEquals(holderId, cluster.at(owner).route(url, Set.of()), url);
             }
             long written = 0;
+            long repeated = 0;
             for (int m = 0; m < 5; m++) {
                 written += cluster.at(m).counters().claimsWritten();
+                repeated += cluster.at(m).counters().claimsRepeated();
             }
-            assertEquals(moved.size(), written, "one claim per URL held away from its partition");
+            // A partition that moved to the first new member and on to the second has its claims
+            // said again to their final owner (which had them only from an async backup); nothing
+            // else is written twice.
+            assertTrue(written >= moved.size() && written <= moved.size() + repeated, "one claim per URL held away"
+                    + " from its partition, plus repeats after a second move: " + written + " written, " + moved.size()
+                    + " moved, " + repeated + " repeated");
         }
     }
 
