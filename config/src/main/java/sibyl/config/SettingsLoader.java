@@ -115,6 +115,8 @@ public final class SettingsLoader {
                         nonNegativeInt(config, "warm-up.http-requests")));
     }
 
+    private static final long MIN_SLICE = 16 << 10;
+
     private static CacheSettings cache(Config config) {
         long maxObject = bytes(config, "cache.max-object-size", 0, Integer.MAX_VALUE);
         long fills = bytes(config, "cache.fills-in-flight", 0, Long.MAX_VALUE);
@@ -124,7 +126,16 @@ public final class SettingsLoader {
         }
         return new CacheSettings(bytes(config, "cache.memory", 1 << 20, Long.MAX_VALUE), maxObject, pipe(config), fills,
                 nonNegativeDuration(config, "cache.grace.stale-while-revalidate"),
-                nonNegativeDuration(config, "cache.grace.stale-if-error"));
+                nonNegativeDuration(config, "cache.grace.stale-if-error"), sliceSize(config));
+    }
+
+    private static long sliceSize(Config config) {
+        long slice = bytes(config, "cache.slice-size", 0, Integer.MAX_VALUE);
+        if (slice > 0 && slice < MIN_SLICE) {
+            throw bad("cache.slice-size", config.getValue("cache.slice-size"), "must be 0 (off) or at least 16k: each"
+                    + " slice costs an origin request");
+        }
+        return slice;
     }
 
     private static HttpLimits httpLimits(Config config) {

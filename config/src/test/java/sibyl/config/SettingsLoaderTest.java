@@ -118,6 +118,18 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void rangeMissesAreSlicedInMebibytesUnlessTurnedOffAndTinySlicesAreRefused() throws IOException {
+        assertEquals(1 << 20, SettingsLoader.defaults().cache().sliceBytes());
+        assertEquals(0, SettingsLoader.load(write("cache.slice-size = 0\n"), Map.of()).cache().sliceBytes());
+        assertEquals(4 << 20, SettingsLoader.load(write("cache.slice-size = 4m\n"), Map.of()).cache().sliceBytes());
+
+        Path tiny = write("cache.slice-size = 1k\n");
+        SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(tiny, Map.of()));
+        assertEquals("cache.slice-size = \"1k\" (" + tiny + ": 1): must be 0 (off) or at least 16k: each slice costs an"
+                + " origin request", e.getMessage());
+    }
+
+    @Test
     void aBadListenAddressSaysWhatIsWrong() throws IOException {
         Path file = write("icp.listen = [\"127.0.0.1:3130\", \"localhost\"]\n");
 

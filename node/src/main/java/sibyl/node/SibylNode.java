@@ -184,7 +184,8 @@ public final class SibylNode implements AutoCloseable {
                     resources.chain.names(), resources.types.names());
             Peers peers = clusterSettings.enabled() ? new PeerOwners(() -> resources.routing) : Peers.NONE;
             HttpProxyServer.Stored stored = new HttpProxyServer.Stored(resources.index, resources.store,
-                    new Grace(settings.cache().staleWhileRevalidate(), settings.cache().staleIfError()));
+                    new Grace(settings.cache().staleWhileRevalidate(), settings.cache().staleIfError()),
+                    settings.cache().sliceBytes());
             http = HttpProxyServer.start(httpSettings, settings.origin(), name, stored,
                     resources.drop, resources.nocache, resources.accessLog, clock, () -> {
                         ClusterMember member = resources.member;

@@ -29,6 +29,10 @@ import sibyl.node.cache.replacement.Resident;
  *   <li><b>References.</b> The index holds one reference to each body; {@link #lookup} returns
  *       an entry with a reference of the caller's own, so eviction during a transfer frees the
  *       body only when the transfer releases it.
+ *   <li><b>Slices.</b> The slices of a URL ({@link CacheKey#slice}) are entries of their own,
+ *       each ranked and evicted alone, but they go with their URL: invalidating it removes them.
+ *       They are not URLs the node holds for its cluster: the {@link Listener}, {@link #forEachHeld}
+ *       and {@link #hottest} never see them.
  *   <li><b>HIT pinning.</b> An ICP HIT promises Squid the object; the HTTP request follows a
  *       moment later. {@link #pin} marks the URL for a short window, without a lock or an
  *       allocation (it runs on the ICP path), and eviction parks a pinned URL aside instead of
@@ -91,6 +95,8 @@ public final class CacheIndex implements AutoCloseable {
 
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final Map<String, Variants> parked = new ConcurrentHashMap<>();
+    /** URL key → the keys of its slices held. */
+    private final Map<String, java.util.Set<String>> slices = new ConcurrentHashMap<>();
     private final long maxObjectBytes;
     private final Listener listener;
     private final Executor maintenance;
@@ -147,6 +153,14 @@ public final class CacheIndex implements AutoCloseable {
             return false;
         }
         dropParked(entry.key());
+        String url = CacheKey.slicedUrl(entry.key());
+        if (url != null) {
+            slices.compute(url, (key, held) -> {
+                java.util.Set<String> keys = held != null ? held : ConcurrentHashMap.newKeySet();
+                keys.add(entry.key());
+                return keys;
+            });
+        }
         Variants[] replaced = new Variants[1];
         slots.compute(entry.key(), (key, slot) -> {
             if (slot == null) {
@@ -157,7 +171,9 @@ public final class CacheIndex implements AutoCloseable {
                 slot.variants = replaced[0].with(entry, varyFields);
                 writes.add(new Write(slot, Change.REWEIGH));
             }
-            listener.stored(entry);
+            if (url == null) {
+                listener.stored(entry);
+            }
             return slot;
         });
         if (replaced[0] != null) {
@@ -198,22 +214,42 @@ public final class CacheIndex implements AutoCloseable {
         }
     }
 
-    /** Removes every variant of {@code key}; true if there was one. */
+    /** Removes every variant of {@code key}, and of its slices; true if there was one. */
     public boolean invalidate(String key) {
+        boolean slicesRemoved = false;
+        java.util.Set<String> sliceKeys = slices.remove(key);
+        if (sliceKeys != null) {
+            for (String slice : sliceKeys) {
+                slicesRemoved |= invalidate(slice);
+            }
+        }
         boolean parkedOne = dropParked(key);
         Slot[] removed = new Slot[1];
         slots.computeIfPresent(key, (k, slot) -> {
             writes.add(new Write(slot, Change.REMOVE));
-            listener.removed(k);
+            removed(k);
             removed[0] = slot;
             return null;
         });
         if (removed[0] == null) {
-            return parkedOne;
+            return parkedOne || slicesRemoved;
         }
         removed[0].variants.release();
         written();
         return true;
+    }
+
+    /** {@code key} left the map: the listener hears of a URL, its URL forgets a slice. */
+    private void removed(String key) {
+        String url = CacheKey.slicedUrl(key);
+        if (url == null) {
+            listener.removed(key);
+            return;
+        }
+        slices.computeIfPresent(url, (k, held) -> {
+            held.remove(key);
+            return held.isEmpty() ? null : held;
+        });
     }
 
     /** Releases the parked URLs whose pin has run out; call it every second or so. */
@@ -238,6 +274,9 @@ public final class CacheIndex implements AutoCloseable {
      */
     public void forEachHeld(long nowMillis, Held held) {
         for (Slot slot : slots.values()) {
+            if (CacheKey.slicedUrl(slot.key) != null) {
+                continue;
+            }
             long freshFor = 0;
             for (CacheEntry entry : slot.variants.entries()) {
                 freshFor = Math.max(freshFor, entry.freshness().freshForSeconds(nowMillis));
@@ -256,7 +295,7 @@ public final class CacheIndex implements AutoCloseable {
         lock.lock();
         try {
             for (Slot slot : slots.values()) {
-                if (slot.ranked()) {
+                if (slot.ranked() && CacheKey.slicedUrl(slot.key) == null) {
                     ranked.add(new Ranked(slot.key, replacement.frequency(slot), slot.variants.weight()));
                 }
             }
@@ -407,7 +446,7 @@ public final class CacheIndex implements AutoCloseable {
                 return current;
             }
             evicted[0] = slot.variants;
-            listener.removed(key);
+            removed(key);
             return null;
         });
         Variants variants = evicted[0];

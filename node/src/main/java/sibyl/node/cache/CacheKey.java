@@ -12,7 +12,21 @@ package sibyl.node.cache;
  * always the key itself.
  */
 public final class CacheKey {
+    /** Marks a slice's key: no URL's key has a fragment, so none can be taken for a slice's. */
+    private static final String SLICE = "#slice=";
+
     private CacheKey() {}
+
+    /** The key of slice {@code index} of the URL whose key is {@code key} (cache.slice-size). */
+    public static String slice(String key, long index) {
+        return key + SLICE + index;
+    }
+
+    /** The key of the URL a slice's {@code key} is part of; null if {@code key} is not a slice's. */
+    public static String slicedUrl(String key) {
+        int at = key.indexOf(SLICE);
+        return at < 0 ? null : key.substring(0, at);
+    }
 
     /**
      * The key of an absolute URL. Allocates nothing when the URL is already canonical, as the

@@ -22,8 +22,9 @@ import sibyl.node.origin.OriginClient;
  *   <li>a stored response that may be reused is served (conditionals and ranges answered from
  *       it); a stale one is revalidated with its validators;
  *   <li>a miss joins the fetch in flight for its key, or starts one: an unconditional GET leads
- *       it and streams the response as it arrives; HEAD, conditional and range requests start a
- *       fetch of the whole response and are answered from what it stores;
+ *       it and streams the response as it arrives; a range is answered from slices
+ *       ({@link SlicedRange}); HEAD and conditional requests (and ranges, when slicing is off)
+ *       start a fetch of the whole response and are answered from what it stores;
  *   <li>{@code only-if-cached} without a usable entry is 504, as Squid answers its siblings;
  *   <li>requests the cache must not answer (Authorization, no-store, {@code nocache} rules,
  *       other methods) go to the origin; a successful unsafe method invalidates the URL;
@@ -96,6 +97,7 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
             }
         }
         boolean leads = HttpMethod.GET.equals(request.method()) && OriginRequests.whole(headers);
+        long[] range = entry == null ? SlicedRange.rangeOf(cache, request) : null;
         InetSocketAddress handedBy = entry == null && leads ? cache.peers().member(headers.get(OriginRequests.HANDOFF))
                 : null;
         if (handedBy != null) {
@@ -106,6 +108,10 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
         InetSocketAddress owner = entry == null ? cache.peers().ownerOf(request.key(), Via.receivedBy(headers)) : null;
         if (owner != null && !leads) {
             askOwner(ctx, request, owner);
+            return;
+        }
+        if (range != null && owner == null) {
+            new SlicedRange(cache, origins, ctx, request, range, () -> forward(ctx, request, false, false)).start();
             return;
         }
         Fetch fetch = new Fetch(cache, request, HttpMethod.GET, owner == null, false, entry,
@@ -204,17 +210,7 @@ final class CacheHandler extends SimpleChannelInboundHandler<ProxyRequest> {
     }
 
     private Collapser.Waiter waiter(ChannelHandlerContext ctx, ProxyRequest request) {
-        return new Collapser.Waiter() {
-            @Override
-            public HttpHeaders requestHeaders() {
-                return request.headers();
-            }
-
-            @Override
-            public void wake(Collapser.Outcome outcome) {
-                ctx.executor().execute(() -> woken(ctx, request, outcome));
-            }
-        };
+        return Collapser.Waiter.on(ctx.executor(), request.headers(), outcome -> woken(ctx, request, outcome));
     }
 
     private void woken(ChannelHandlerContext ctx, ProxyRequest request, Collapser.Outcome outcome) {

@@ -2,6 +2,7 @@ package sibyl.node.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -16,6 +17,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.time.Clock;
 import sibyl.node.cache.CacheEntry;
+import sibyl.node.store.StoredBody;
 
 /**
  * The response to one client request, written to its connection: either streamed from an origin
@@ -135,6 +137,57 @@ final class ClientResponse {
         // Unless the client is gone already: then it left first, and the log says _ABORTED.
         request.transaction().originFault = ctx.channel().isActive();
         ctx.close();
+    }
+
+    /**
+     * Starts a 206 answered from slices ({@link SlicedRange}): the first slice's stored fields, its
+     * Age, and bytes {@code first}-{@code last} of a {@code total}-byte representation. The
+     * parts follow ({@link #part}), then {@link #end}.
+     */
+    void partial(CacheEntry firstSlice, long first, long last, long total, LogCode code) {
+        HttpHeaders out = firstSlice.headers().copy();
+        out.set("Age", firstSlice.freshness().currentAgeSeconds(clock.millis()));
+        out.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + first + "-" + last + "/" + total);
+        via.add(out, HttpVersion.HTTP_1_1);
+        via.xCache(out, code != LogCode.TCP_MISS);
+        Framing.apply(out, request.version(), request.keepAlive(), last - first + 1, false);
+        request.transaction().code = code;
+        headSent = true;
+        ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.PARTIAL_CONTENT, out));
+    }
+
+    /**
+     * Writes bytes {@code [offset, offset + length)} of a slice into the response {@link #partial}
+     * began, taking over the reference to {@code body}; the future completes once they are written.
+     */
+    ChannelFuture part(StoredBody body, long offset, long length) {
+        try {
+            body.writeRange(ctx, offset, length);
+            return ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
+        } finally {
+            body.release();
+        }
+    }
+
+    /**
+     * Answers 416 for a range that starts past the end of a {@code total}-byte representation,
+     * which {@code slice} (whose reference this takes over) is part of.
+     */
+    void unsatisfiable(CacheEntry slice, long total) {
+        try {
+            done = true;
+            HttpHeaders out = slice.headers().copy();
+            out.set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + total);
+            via.add(out, HttpVersion.HTTP_1_1);
+            via.xCache(out, true);
+            Framing.apply(out, request.version(), request.keepAlive(), 0, true);
+            request.transaction().code = LogCode.TCP_MEM_HIT;
+            ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                    out));
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        } finally {
+            slice.body().release();
+        }
     }
 
     /**

@@ -4,6 +4,8 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import sibyl.node.cache.CacheEntry;
 import sibyl.node.cache.VaryKey;
 
@@ -19,6 +21,21 @@ final class Collapser {
         HttpHeaders requestHeaders();
 
         void wake(Outcome outcome);
+
+        /** A waiter with {@code requestHeaders}, told the outcome on {@code loop}. */
+        static Waiter on(Executor loop, HttpHeaders requestHeaders, Consumer<Outcome> woken) {
+            return new Waiter() {
+                @Override
+                public HttpHeaders requestHeaders() {
+                    return requestHeaders;
+                }
+
+                @Override
+                public void wake(Outcome outcome) {
+                    loop.execute(() -> woken.accept(outcome));
+                }
+            };
+        }
     }
 
     /** How a fetch ended, for its waiters. */

@@ -81,8 +81,20 @@ final class Fetch implements OriginListener {
      */
     Fetch(ProxyCache cache, ProxyRequest request, HttpMethod method, boolean mayStore, boolean invalidates,
             CacheEntry stale, ClientResponse leader) {
+        this(cache, request, new StoreSink.Asked(request.key(), method, request.headers(), request.control(), mayStore,
+                null), invalidates, stale, leader);
+    }
+
+    /** A fetch of {@code slice} of the URL {@code request} asks a range of, for those who join it; nobody leads it. */
+    static Fetch ofSlice(ProxyCache cache, ProxyRequest request, Slice slice) {
+        return new Fetch(cache, request, new StoreSink.Asked(slice.key(), HttpMethod.GET, request.headers(),
+                request.control(), true, slice), false, null, null);
+    }
+
+    private Fetch(ProxyCache cache, ProxyRequest request, StoreSink.Asked asked, boolean invalidates, CacheEntry stale,
+            ClientResponse leader) {
         this.cache = cache;
-        this.asked = new StoreSink.Asked(request.key(), method, request.headers(), request.control(), mayStore);
+        this.asked = asked;
         this.invalidates = invalidates;
         this.accelerated = !request.forward();
         this.stale = stale;

@@ -71,8 +71,11 @@ public final class HttpProxyServer implements AutoCloseable {
         return settings.nativeTransport() && Epoll.isAvailable();
     }
 
-    /** What the proxy caches into: the index, the bodies' store, and the operator's grace for stale responses. */
-    public record Stored(CacheIndex index, BodyStore store, Grace grace) {}
+    /**
+     * What the proxy caches into: the index, the bodies' store, the operator's grace for stale
+     * responses, and the size of the slices range misses are fetched and stored in (0: none).
+     */
+    public record Stored(CacheIndex index, BodyStore store, Grace grace, long sliceBytes) {}
 
     /**
      * Starts listening on every {@code settings.listen()} address.
@@ -109,7 +112,8 @@ public final class HttpProxyServer implements AutoCloseable {
         }
         ProxyCache cache = new ProxyCache(stored.index(), stored.store(), new Fetches(), clock, Heuristics.RFC_SUGGESTED,
                 stored.grace(), new TargetedControl(settings.targetedCacheControl()), stats, via,
-                originSettings.spliceMinBytes(), cluster, peers);
+                originSettings.spliceMinBytes(), Math.min(stored.sliceBytes(), stored.index().maxObjectBytes()), cluster,
+                peers);
         Admission.Settings admission = new Admission.Settings(settings.allow(), settings.purgeAllow(),
                 settings.accelerate(), drop, nocache);
         ServerBootstrap bootstrap = new ServerBootstrap()

@@ -45,8 +45,14 @@ final class StoreSink {
         this.writer = writer;
     }
 
-    /** What a sink needs of the request a response answers. */
-    record Asked(String key, HttpMethod method, HttpHeaders headers, CacheControl control, boolean mayStore) {}
+    /**
+     * What a sink needs of the request a response answers.
+     *
+     * @param slice the slice asked for, whose 206 is stored as an entry of its own; null for a
+     *     whole response
+     */
+    record Asked(String key, HttpMethod method, HttpHeaders headers, CacheControl control, boolean mayStore,
+            Slice slice) {}
 
     /**
      * A sink for the response with {@code status} and {@code headers} (hop-by-hop fields removed)
@@ -59,15 +65,55 @@ final class StoreSink {
     static StoreSink open(ProxyCache cache, Asked asked, int status, HttpHeaders headers, HttpHeaders policy,
             long contentLength, long requestMillis, long responseMillis) {
         CacheControl control = CacheControl.parse(policy.getAll(HttpHeaderNames.CACHE_CONTROL));
-        String refusal = refusal(cache, asked, status, policy, control, contentLength);
+        Slice slice = asked.slice();
+        long total = slice == null ? -1 : slice.totalIn(headers);
+        // An origin that ignores Range answers a slice with the whole: stored as the URL's, if it may be.
+        boolean whole = slice == null || status == 200;
+        String refusal = whole ? refusal(cache, asked, status, policy, control, contentLength)
+                : sliceRefusal(cache, asked, status, headers, policy, control, contentLength, total);
         if (refusal != null) {
             log.debug("{}: not stored ({})", asked.key(), refusal);
             return null;
         }
+        String key = slice != null && whole ? slice.url() : asked.key();
+        HttpHeaders kept = StoredHeaders.of(headers, control);
+        if (slice != null && !whole && slice.whole(total)) {
+            // The slice is the whole representation: stored as the URL's 200, which answers every
+            // later request for it, ranges or not (RFC 9111 section 3.4).
+            key = slice.url();
+            status = 200;
+            kept = kept.copy();
+            kept.remove(HttpHeaderNames.CONTENT_RANGE);
+        }
         Freshness freshness = Freshness.of(status, policy, control, requestMillis, responseMillis, cache.heuristics());
         List<String> varyFields = VaryKey.fields(headers);
-        return new StoreSink(cache, asked.key(), status, StoredHeaders.of(headers, control), freshness, varyFields,
-                VaryKey.of(varyFields, asked.headers()), cache.store().open(contentLength));
+        return new StoreSink(cache, key, status, kept, freshness, varyFields, VaryKey.of(varyFields, asked.headers()),
+                cache.store().open(contentLength));
+    }
+
+    /**
+     * Why a slice's response is not stored, or null: only a 206 that is exactly the slice asked
+     * for, with a strong ETag (slices are combined only for the same strong validator, RFC 9111
+     * section 3.4), and otherwise storable as a 200 would be.
+     */
+    private static String sliceRefusal(ProxyCache cache, Asked asked, int status, HttpHeaders headers,
+            HttpHeaders policy, CacheControl control, long contentLength, long total) {
+        if (status != 206) {
+            return "the origin answered the slice's range with " + status + " (not stored as a slice)";
+        }
+        if (total < 0) {
+            return "its Content-Range is not the slice asked for: " + headers.get(HttpHeaderNames.CONTENT_RANGE);
+        }
+        String etag = headers.get(HttpHeaderNames.ETAG);
+        if (etag == null || !etag.strip().startsWith("\"")) {
+            return "no strong ETag to combine slices by";
+        }
+        Slice slice = asked.slice();
+        long length = Math.min(slice.first() + slice.size(), total) - slice.first();
+        if (contentLength != length) {
+            return "a slice of " + length + " bytes announced as " + contentLength;
+        }
+        return refusal(cache, asked, 200, policy, control, contentLength);
     }
 
     private static String refusal(ProxyCache cache, Asked asked, int status, HttpHeaders headers, CacheControl control,

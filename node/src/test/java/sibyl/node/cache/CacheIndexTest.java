@@ -203,6 +203,48 @@ class CacheIndexTest {
         assertSame(List.of(), index.peek("http://example.com/none"));
     }
 
+    @Test
+    void slicesAreEntriesOfTheirOwnThatGoWithTheirUrlAndAreNeverTakenForUrlsHeld() {
+        List<String> told = new java.util.ArrayList<>();
+        index = new CacheIndex(10_000_000, 1_000_000, SAME_THREAD, new CacheIndex.Listener() {
+            @Override
+            public void stored(CacheEntry entry) {
+                told.add("stored " + entry.key());
+            }
+
+            @Override
+            public void removed(String key) {
+                told.add("removed " + key);
+            }
+        });
+        String url = "http://example.com/video";
+        store(url, VaryKey.NONE, 100);
+        store(CacheKey.slice(url, 0), VaryKey.NONE, 1000);
+        store(CacheKey.slice(url, 7), VaryKey.NONE, 1000);
+        store(CacheKey.slice("http://example.com/other", 0), VaryKey.NONE, 1000);
+
+        assertEquals(url, CacheKey.slicedUrl(CacheKey.slice(url, 7)));
+        assertNull(CacheKey.slicedUrl(url));
+        assertEquals(CacheKey.of(url), CacheKey.of(CacheKey.slice(url, 3)), "no request's key is a slice's");
+        List<String> held = new java.util.ArrayList<>();
+        index.forEachHeld(0, (key, freshUntil) -> held.add(key));
+        assertEquals(List.of(url), held);
+        assertEquals(List.of(url), index.hottest(Long.MAX_VALUE));
+
+        assertTrue(index.invalidate(url));
+        index.cleanUp();
+        assertNull(index.lookup(CacheKey.slice(url, 0), headers()));
+        assertNull(index.lookup(CacheKey.slice(url, 7), headers()));
+        CacheEntry other = index.lookup(CacheKey.slice("http://example.com/other", 0), headers());
+        assertNotNull(other, "another URL's slices stay");
+        other.body().release();
+        assertEquals(List.of("stored " + url, "removed " + url), told, "the listener hears of URLs only");
+
+        store(CacheKey.slice(url, 1), VaryKey.NONE, 1000);
+        assertTrue(index.invalidate(url), "a URL held only as slices is invalidated too");
+        assertFalse(index.invalidate(url));
+    }
+
     private byte[] store(String url, String variantKey, int size) {
         return store(url, variantKey, size, List.of());
     }

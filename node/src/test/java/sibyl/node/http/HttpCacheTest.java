@@ -217,10 +217,12 @@ class HttpCacheTest {
             assertEquals("bytes 0-0/209715200", response.header("Content-Range"));
             assertEquals(1, response.body().length);
         }
-        // The whole GET made to store it is cut off once its head says it cannot be; the
-        // client's own request, asked after, sends what the client asked for.
+        // The whole GET (for a range, its first slice) made to store it is cut off once its head
+        // says it cannot be; the client's own request, asked after, sends what the client asked
+        // for. A storable range is answered from the slice stored: one request.
         // What the origin wrote counts what its socket buffers took too (a few MiB on loopback).
-        await().atMost(Duration.ofSeconds(30)).until(() -> origin.completed(path) == 2);
+        int requests = expected == 206 && cacheControl.startsWith("max-age") ? 1 : 2;
+        await().atMost(Duration.ofSeconds(30)).until(() -> origin.completed(path) == requests);
         assertTrue(sent.get() <= 8L << 20, sent.get() + " body bytes sent by the origin for " + method + " " + header);
     }
 

@@ -40,7 +40,7 @@ final class IndexCache implements ReplayedCache {
             pipe = new PipeSettings(false, 0, 0, OptionalLong.empty(), pipe.pipeBytes(), 1, OptionalLong.empty());
         }
         this.store = PlacedBodyStore.open(new CacheSettings(memory, maxObject, pipe, Long.MAX_VALUE, java.time.Duration.ZERO,
-                java.time.Duration.ZERO), true);
+                java.time.Duration.ZERO, 0), true);
         this.index = new CacheIndex(memory, maxObject, Runnable::run);
         this.name = pipes ? "sibyl" : "sibyl (direct memory only)";
     }

@@ -1,0 +1,250 @@
+package sibyl.node.http;
+
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sibyl.node.cache.CacheEntry;
+import sibyl.node.cache.Reuse;
+import sibyl.node.origin.OriginClient;
+
+/**
+ * A client's range answered from slices ({@code cache.slice-size}), as Varnish's slicer and ATS's
+ * slice plugin do: each slice the range covers is served from the index when held and fresh, or
+ * fetched from the origin with an aligned Range (joining a fetch of it in flight) and stored; the
+ * client gets one 206 assembled from them, slice after slice, each once the one before is
+ * written, so a slow client holds one slice at a time and never a whole object.
+ *
+ * <p>Slices are combined only while they carry the first one's strong ETag and length (RFC 9111
+ * section 3.4). A held slice that does not is dropped and fetched again; a fetched one that does
+ * not means the representation changed under the response: its slices are invalidated and the
+ * connection is closed, the only honest end of a 206 already begun (nginx's slice module does
+ * the same). Before the head is sent, anything the slices cannot answer (an origin that ignores
+ * Range, sends no strong ETag, or an If-Range that does not match) goes to the origin as asked.
+ *
+ * <p>Owns the client's request from {@link #start} until it ends, or hands it to the fallback.
+ */
+final class SlicedRange {
+    private static final Logger log = LoggerFactory.getLogger(SlicedRange.class);
+
+    private final ProxyCache cache;
+    private final OriginClient origins;
+    private final ChannelHandlerContext ctx;
+    private final ProxyRequest request;
+    private final long sliceSize;
+    private final long first;
+    /** The last byte asked for: as the client said, then within the representation once its length is known. */
+    private long last;
+    private final Runnable asAsked;
+    private ClientResponse response;
+    private String etag;
+    private long total;
+    private boolean fetchedAny;
+    private boolean ended;
+
+    /**
+     * @param range the first and last byte asked for ({@link #requested})
+     * @param asAsked sends the client's request to the origin as asked, taking the request over
+     */
+    SlicedRange(ProxyCache cache, OriginClient origins, ChannelHandlerContext ctx, ProxyRequest request, long[] range,
+            Runnable asAsked) {
+        this.cache = cache;
+        this.origins = origins;
+        this.ctx = ctx;
+        this.request = request;
+        this.sliceSize = cache.sliceBytes();
+        this.first = range[0];
+        this.last = range[1];
+        this.asAsked = asAsked;
+    }
+
+    /**
+     * The first and last byte of a Range field that slices can answer: one range from a given
+     * byte (to a given one, or to the end: {@link Long#MAX_VALUE}); null for a suffix range
+     * (whose start needs the length), several ranges, or anything else.
+     */
+    static long[] requested(String field) {
+        String value = field.strip();
+        if (!value.regionMatches(true, 0, "bytes=", 0, 6) || value.substring(6).strip().startsWith("-")) {
+            return null;
+        }
+        long[] range = Conditionals.byteRange(value, Long.MAX_VALUE);
+        if (range == null || range == Conditionals.UNSATISFIABLE) {
+            return null;
+        }
+        return new long[] {range[0], range[0] + range[1] - 1};
+    }
+
+    /**
+     * The first and last byte {@code request}, a GET or HEAD that missed, asks for, if slices
+     * answer it under {@code cache}'s settings; else null.
+     */
+    static long[] rangeOf(ProxyCache cache, ProxyRequest request) {
+        HttpHeaders headers = request.headers();
+        String range = headers.get(HttpHeaderNames.RANGE);
+        if (cache.sliceBytes() <= 0 || range == null || !HttpMethod.GET.equals(request.method())
+                || headers.contains(HttpHeaderNames.IF_NONE_MATCH) || headers.contains(HttpHeaderNames.IF_MODIFIED_SINCE)) {
+            return null;
+        }
+        return requested(range);
+    }
+
+    void start() {
+        step(Slice.at(request.key(), first, sliceSize));
+    }
+
+    /** Serves {@code slice} from the index if it may, else fetches it. */
+    private void step(Slice slice) {
+        if (!ctx.channel().isActive()) {
+            end();
+            return;
+        }
+        CacheEntry held = cache.index().lookup(slice.key(), request.headers());
+        if (held != null) {
+            if (Reuse.decide(held.freshness(), request.control(), cache.clock().millis(), cache.grace()) == Reuse.SERVE
+                    && (response == null || combines(slice, held))) {
+                deliver(slice, held);
+                return;
+            }
+            held.body().release(); // stale, or of another representation: the slice fetched replaces it
+        }
+        fetch(slice);
+    }
+
+    private void fetch(Slice slice) {
+        Collapser.Waiter waiter = Collapser.Waiter.on(ctx.executor(), request.headers(), outcome -> fetched(slice, outcome));
+        Fetch fetch = Fetch.ofSlice(cache, request, slice);
+        Fetch inFlight = cache.fetches().registerOrGet(fetch);
+        if (inFlight != null && inFlight.join(waiter)) {
+            return;
+        }
+        fetch.join(waiter);
+        FullHttpRequest sliceRequest = OriginRequests.build(request, HttpMethod.GET, true, null, cache.via());
+        sliceRequest.headers().set(HttpHeaderNames.RANGE, slice.range());
+        fetch.begin(origins, sliceRequest, request.origin());
+    }
+
+    private void fetched(Slice slice, Collapser.Outcome outcome) {
+        CacheEntry entry = outcome.entry();
+        if (ended || !ctx.channel().isActive()) {
+            if (entry != null) {
+                entry.body().release();
+            }
+            end();
+            return;
+        }
+        fetchedAny = true;
+        request.transaction().hierarchy = "HIER_DIRECT/" + request.origin().getHostString();
+        switch (outcome.kind()) {
+            case STORED -> {
+                if (entry.status() == 200 && response == null) {
+                    // The slice was the whole representation, stored whole: it answers the range itself.
+                    ended = true;
+                    respond().serve(entry, LogCode.TCP_MISS);
+                    request.request().release();
+                } else if (entry.status() != 206 || response != null && !combines(slice, entry)) {
+                    entry.body().release();
+                    changed();
+                } else {
+                    deliver(slice, entry);
+                }
+            }
+            case UNSTORED -> {
+                if (response == null) {
+                    log.debug("{}: the slices cannot answer bytes {}-{}; asking the origin as the client asked",
+                            request.key(), first, last);
+                    ended = true;
+                    asAsked.run();
+                } else {
+                    changed();
+                }
+            }
+            case FAILED -> {
+                if (response == null) {
+                    respond().error(outcome.status(), outcome.detail(), LogCode.TCP_MISS);
+                } else {
+                    response.cutShort();
+                }
+                end();
+            }
+        }
+    }
+
+    /** Whether a slice stored for {@code slice} is part of the representation the response began with. */
+    private boolean combines(Slice slice, CacheEntry entry) {
+        return slice.totalIn(entry.headers()) == total && etag.equals(entry.headers().get(HttpHeaderNames.ETAG));
+    }
+
+    /** Writes what the client asked of {@code slice}, held in {@code entry}; then the next slice. */
+    private void deliver(Slice slice, CacheEntry entry) {
+        if (response == null) {
+            if (!Conditionals.rangeApplies(request.headers(), entry.headers())) {
+                entry.body().release(); // If-Range names another representation: the whole one is due
+                ended = true;
+                asAsked.run();
+                return;
+            }
+            total = slice.totalIn(entry.headers());
+            etag = entry.headers().get(HttpHeaderNames.ETAG);
+            if (first >= total) {
+                ended = true;
+                respond().unsatisfiable(entry, total);
+                request.request().release();
+                return;
+            }
+            last = Math.min(last, total - 1);
+            response = respond();
+            response.partial(entry, first, last, total, fetchedAny ? LogCode.TCP_MISS : LogCode.TCP_MEM_HIT);
+        }
+        long from = Math.max(first, slice.first());
+        long to = Math.min(last, slice.first() + entry.body().length() - 1);
+        ChannelFuture written = response.part(entry.body(), from - slice.first(), to - from + 1);
+        if (to == last) {
+            finish();
+            return;
+        }
+        Slice next = slice.next();
+        // On the loop, not within the listener: a socket that takes every slice at once would
+        // otherwise go one stack frame deeper per slice.
+        written.addListener(done -> ctx.executor().execute(() -> {
+            if (done.isSuccess()) {
+                step(next);
+            } else {
+                end();
+            }
+        }));
+    }
+
+    /** The representation changed between two of the response's slices. */
+    private void changed() {
+        log.debug("{}: the representation changed while its slices were served; its slices are dropped", request.key());
+        cache.index().invalidate(request.key());
+        cache.peers().invalidated(java.util.List.of(request.key()));
+        if (response != null) {
+            response.cutShort();
+        }
+        end();
+    }
+
+    private void finish() {
+        request.transaction().code = fetchedAny ? LogCode.TCP_MISS : LogCode.TCP_MEM_HIT;
+        response.end();
+        end();
+    }
+
+    /** The one place the client's request is let go, unless the fallback took it over. */
+    private void end() {
+        if (!ended) {
+            ended = true;
+            request.request().release();
+        }
+    }
+
+    private ClientResponse respond() {
+        return new ClientResponse(ctx, request, cache.via(), cache.clock());
+    }
+}
