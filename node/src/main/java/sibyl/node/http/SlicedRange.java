@@ -80,8 +80,9 @@ final class SlicedRange {
     }
 
     /**
-     * The first and last byte {@code request}, a GET or HEAD that missed, asks for, if slices
-     * answer it under {@code cache}'s settings; else null.
+     * The first and last byte {@code request}, a request that missed, asks for, if slices answer
+     * it under {@code cache}'s settings (a GET of one range, without If-None-Match or
+     * If-Modified-Since); else null.
      */
     static long[] rangeOf(ProxyCache cache, ProxyRequest request) {
         HttpHeaders headers = request.headers();
