@@ -30,6 +30,8 @@ import sibyl.node.origin.OriginClient;
  */
 final class SlicedRange {
     private static final Logger log = LoggerFactory.getLogger(SlicedRange.class);
+    /** Offsets past this (an exbibyte) are not sliced: a slice's last byte must not overflow. */
+    private static final long MAX_OFFSET = 1L << 60;
 
     private final ProxyCache cache;
     private final OriginClient origins;
@@ -73,8 +75,8 @@ final class SlicedRange {
             return null;
         }
         long[] range = Conditionals.byteRange(value, Long.MAX_VALUE);
-        if (range == null || range == Conditionals.UNSATISFIABLE) {
-            return null;
+        if (range == null || range == Conditionals.UNSATISFIABLE || range[0] > MAX_OFFSET) {
+            return null; // past any representation's end: the origin answers that as asked
         }
         return new long[] {range[0], range[0] + range[1] - 1};
     }
