@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,6 +24,9 @@ class CacheModesTest {
     static Path directory;
     static ScriptedOrigin origin;
     static TestNode node;
+    /** An origin that sends a 103 and a 102 before each response: the JDK's server cannot. */
+    static java.net.ServerSocket interimOrigin;
+    static final AtomicInteger interimAsked = new AtomicInteger();
 
     enum Mode {
         FORWARD, ACCELERATOR;
@@ -32,8 +36,16 @@ class CacheModesTest {
             return "/" + name().toLowerCase(java.util.Locale.ROOT) + "/" + name;
         }
 
-        HttpConnection.Response get(String name) throws Exception {
-            return node.send(requestLine("GET", name) + "\n");
+        HttpConnection.Response get(String name, String... headerLines) throws Exception {
+            return send("GET", name, headerLines);
+        }
+
+        HttpConnection.Response send(String method, String name, String... headerLines) throws Exception {
+            StringBuilder request = new StringBuilder(requestLine(method, name));
+            for (String line : headerLines) {
+                request.append(line).append('\n');
+            }
+            return node.send(request.append('\n').toString());
         }
 
         HttpConnection.Response post(String name, String body) throws Exception {
@@ -50,15 +62,65 @@ class CacheModesTest {
     @BeforeAll
     static void start() throws Exception {
         origin = new ScriptedOrigin();
+        interimOrigin = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress());
+        Thread serving = new Thread(CacheModesTest::answerWithInterims, "interim-origin");
+        serving.setDaemon(true);
+        serving.start();
         node = TestNode.start(directory, """
-                http.accelerate { "*" = "127.0.0.1:%d" }
-                """.formatted(origin.port()));
+                http.accelerate { "*" = "127.0.0.1:%d", "hints.example.test" = "127.0.0.1:%d" }
+                """.formatted(origin.port(), interimOrigin.getLocalPort()));
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws java.io.IOException {
         node.close();
         origin.close();
+        interimOrigin.close();
+    }
+
+    private static void answerWithInterims() {
+        while (!interimOrigin.isClosed()) {
+            try (java.net.Socket socket = interimOrigin.accept()) {
+                socket.setSoTimeout(10_000);
+                java.io.InputStream in = socket.getInputStream();
+                StringBuilder request = new StringBuilder();
+                for (int c; !request.toString().endsWith("\r\n\r\n") && (c = in.read()) >= 0; ) {
+                    request.append((char) c);
+                }
+                interimAsked.incrementAndGet();
+                socket.getOutputStream().write(("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+                        + "HTTP/1.1 102 Processing\r\n\r\n"
+                        + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nCache-Control: max-age=600\r\nConnection: close\r\n\r\n"
+                        + "final").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            } catch (java.io.IOException closed) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Asserts that {@code response} carries exactly {@code fields} ("Name: value", or "Name: *"
+     * for any value), each once, and no other field.
+     */
+    static void assertFields(HttpConnection.Response response, String... fields) {
+        java.util.List<String> expected = new java.util.ArrayList<>();
+        java.util.List<String> actual = new java.util.ArrayList<>();
+        java.util.Map<String, String> wildcard = new java.util.HashMap<>();
+        for (String field : fields) {
+            String name = field.substring(0, field.indexOf(':')).toLowerCase(java.util.Locale.ROOT);
+            String value = field.substring(field.indexOf(':') + 1).strip();
+            if (value.equals("*")) {
+                wildcard.put(name, value);
+            }
+            expected.add(name + ": " + value);
+        }
+        for (String[] header : response.headers()) {
+            String name = header[0].toLowerCase(java.util.Locale.ROOT);
+            actual.add(name + ": " + (wildcard.containsKey(name) ? "*" : header[1]));
+        }
+        java.util.Collections.sort(expected);
+        java.util.Collections.sort(actual);
+        assertEquals(expected, actual, "every field of the " + response.status());
     }
 
     @ParameterizedTest
@@ -160,5 +222,154 @@ class CacheModesTest {
 
         assertEquals("MISS from " + TestNode.NAME, after.header("X-Cache"));
         assertEquals(2, origin.count(mode.path("item")));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aMissAndItsHitCarryExactlyTheOriginsFieldsWithAgeViaAndXCache(Mode mode) throws Exception {
+        origin.on(mode.path("fields"), ScriptedOrigin.body(200, "hello", "Cache-Control", "max-age=600", "ETag", "\"f1\"",
+                "Last-Modified", "Sat, 05 Dec 2026 08:00:00 GMT", "Content-Type", "text/plain"));
+
+        HttpConnection.Response miss = mode.get("fields");
+        HttpConnection.Response hit = mode.get("fields");
+
+        String[] common = {"Cache-Control: max-age=600", "ETag: \"f1\"", "Last-Modified: Sat, 05 Dec 2026 08:00:00 GMT",
+            "Content-Type: text/plain", "Content-Length: 5", "Date: *", "Via: 1.1 " + TestNode.NAME + " (sibyl)"};
+        assertFields(miss, concat(common, "X-Cache: MISS from " + TestNode.NAME));
+        assertFields(hit, concat(common, "X-Cache: HIT from " + TestNode.NAME, "Age: *"));
+        assertEquals("hello", hit.text());
+        assertEquals(1, origin.count(mode.path("fields")));
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void anAgeListCountsItsFirstMember(Mode mode) throws Exception {
+        origin.on(mode.path("age-list"), ScriptedOrigin.body(200, "aged", "Cache-Control", "max-age=3600", "Age", "7200, 0"));
+
+        mode.get("age-list");
+        HttpConnection.Response second = mode.get("age-list");
+
+        assertEquals("MISS from " + TestNode.NAME, second.header("X-Cache"), "7200 s old: stale at once");
+        assertEquals(2, origin.count(mode.path("age-list")));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void mustUnderstandStoresAnUnderstoodStatusDespiteNoStore(Mode mode) throws Exception {
+        origin.on(mode.path("understood"), ScriptedOrigin.body(200, "kept", "Cache-Control",
+                "no-store, must-understand, max-age=600"));
+
+        mode.get("understood");
+        HttpConnection.Response second = mode.get("understood");
+
+        assertEquals("HIT from " + TestNode.NAME, second.header("X-Cache"));
+        assertEquals(1, origin.count(mode.path("understood")));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aHeadsOkRefreshesTheStoredGetItDescribes(Mode mode) throws Exception {
+        origin.on(mode.path("head-refresh"), exchange -> {
+            if (exchange.getRequestMethod().equals("GET")) {
+                ScriptedOrigin.body(200, "body", "ETag", "\"h1\"", "Cache-Control", "max-age=0").answer(exchange);
+            } else {
+                exchange.getResponseHeaders().add("Cache-Control", "public, max-age=600");
+                exchange.getResponseHeaders().add("ETag", "\"h1\"");
+                exchange.getResponseHeaders().add("Content-Length", "4"); // the GET's body's, as origins say it
+                exchange.sendResponseHeaders(200, -1);
+            }
+        });
+        mode.get("head-refresh");
+
+        // With Authorization, the HEAD is passed on as it is (a plain one would revalidate the GET).
+        HttpConnection.Response head = mode.send("HEAD", "head-refresh", "Authorization: Basic dTpw");
+        HttpConnection.Response get = mode.get("head-refresh");
+
+        assertEquals(200, head.status());
+        assertEquals("4", head.header("Content-Length"));
+        assertEquals("HIT from " + TestNode.NAME, get.header("X-Cache"), "fresh again, by the HEAD's 200");
+        assertEquals("public, max-age=600", get.header("Cache-Control"));
+        assertEquals("body", get.text());
+        assertEquals(List.of("GET", "HEAD"), origin.methods(mode.path("head-refresh")));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void equivalentAcceptEncodingsShareOneVariant(Mode mode) throws Exception {
+        origin.on(mode.path("vary"), ScriptedOrigin.body(200, "v", "Cache-Control", "max-age=600", "Vary", "Accept-Encoding"));
+
+        mode.get("vary", "Accept-Encoding: gzip, br");
+        HttpConnection.Response same = mode.get("vary", "Accept-Encoding: BR,gzip;q=1.0");
+        HttpConnection.Response other = mode.get("vary", "Accept-Encoding: identity");
+
+        assertEquals("HIT from " + TestNode.NAME, same.header("X-Cache"));
+        assertEquals("MISS from " + TestNode.NAME, other.header("X-Cache"));
+        assertEquals(2, origin.count(mode.path("vary")));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void heuristicAndExplicitFreshnessStoreA404AndA500(Mode mode) throws Exception {
+        origin.on(mode.path("gone"), ScriptedOrigin.body(404, "gone", "Last-Modified", "Thu, 01 Jan 2026 00:00:00 GMT"));
+        origin.on(mode.path("error"), ScriptedOrigin.body(500, "error", "Cache-Control", "max-age=600"));
+        origin.on(mode.path("teapot"), ScriptedOrigin.body(418, "tea", "Last-Modified", "Thu, 01 Jan 2026 00:00:00 GMT"));
+
+        for (String name : List.of("gone", "error", "teapot")) {
+            mode.get(name);
+            mode.get(name);
+        }
+
+        assertEquals(1, origin.count(mode.path("gone")), "404 is heuristically cacheable");
+        assertEquals(1, origin.count(mode.path("error")), "any status with explicit freshness");
+        assertEquals(2, origin.count(mode.path("teapot")), "418 is not heuristically cacheable");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aHeadMissForAnUncacheableLargeObjectPullsLittleOfItsBody(Mode mode) throws Exception {
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        origin.on(mode.path("large"), ScriptedOrigin.large(200L << 20, sent, "Cache-Control", "no-store"));
+
+        HttpConnection.Response head = mode.send("HEAD", "large");
+
+        assertEquals(200, head.status());
+        assertEquals(String.valueOf(200L << 20), head.header("Content-Length"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> origin.completed(mode.path("large")) == 2);
+        org.junit.jupiter.api.Assertions.assertTrue(sent.get() <= 8L << 20, sent.get() + " body bytes sent");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void interimResponsesGoToTheClientThatAskedAndNeverToAHit(Mode mode) throws Exception {
+        String target = mode == Mode.FORWARD ? "http://127.0.0.1:" + interimOrigin.getLocalPort() + "/hints-forward"
+                : "/hints-accelerated";
+        String request = "GET " + target + " HTTP/1.1\nHost: hints.example.test\n\n";
+        int before = interimAsked.get();
+        HttpConnection.Response early;
+        HttpConnection.Response processing;
+        HttpConnection.Response first;
+        try (HttpConnection connection = node.connect()) {
+            connection.write(request);
+            early = connection.read(false);
+            processing = connection.read(false);
+            first = connection.read(false);
+        }
+        HttpConnection.Response hit = node.send(request);
+
+        assertEquals(103, early.status());
+        assertFields(early, "Link: </style.css>; rel=preload", "Via: 1.1 " + TestNode.NAME + " (sibyl)");
+        assertEquals(102, processing.status());
+        assertEquals(200, first.status());
+        assertNull(first.header("Link"), "the 103's fields stay out of the final response");
+        assertEquals(200, hit.status(), "no 103 replayed before a hit");
+        assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
+        assertNull(hit.header("Link"));
+        assertEquals(1, interimAsked.get() - before);
     }
 }

@@ -26,6 +26,7 @@ final class ScriptedOrigin implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final Map<String, List<Headers>> requests = new ConcurrentHashMap<>();
+    private final Map<String, List<String>> methods = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> completed = new ConcurrentHashMap<>();
 
     ScriptedOrigin() throws IOException {
@@ -44,6 +45,7 @@ final class ScriptedOrigin implements AutoCloseable {
             String key = exchange.getRequestURI().toString();
             counts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             requests.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(exchange.getRequestHeaders());
+            methods.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(exchange.getRequestMethod());
             try (exchange) {
                 script.answer(exchange);
             } finally {
@@ -154,6 +156,11 @@ final class ScriptedOrigin implements AutoCloseable {
     /** The headers of every request {@code pathAndQuery} got, in order. */
     List<Headers> requests(String pathAndQuery) {
         return requests.getOrDefault(pathAndQuery, List.of());
+    }
+
+    /** The method of every request {@code pathAndQuery} got, in order. */
+    List<String> methods(String pathAndQuery) {
+        return methods.getOrDefault(pathAndQuery, List.of());
     }
 
     int port() {
