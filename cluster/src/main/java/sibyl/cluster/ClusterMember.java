@@ -172,8 +172,9 @@ public final class ClusterMember implements AutoCloseable {
             members.add(new ClusterStatus.Member(member, !loads.containsKey(member.id()), load.draining(),
                     load.objects(), load.bytes(), load.exceptions(), load.claimsKept()));
         }
-        return new ClusterStatus(hazelcast.getConfig().getClusterName(), id(), draining, members,
-                ownership.counters().asMap());
+        Map<String, Long> counters = ownership.counters().asMap();
+        counters.putAll(invalidations.counters());
+        return new ClusterStatus(hazelcast.getConfig().getClusterName(), id(), draining, members, counters);
     }
 
     /** Leaves the cluster gracefully: Hazelcast hands this member's partitions to the others first. */

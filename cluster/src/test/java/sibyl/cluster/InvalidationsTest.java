@@ -1,0 +1,45 @@
+package sibyl.cluster;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+
+/** Invalidations between two real members: batched, each key once, and bounded under a flood. */
+class InvalidationsTest {
+
+    @Test
+    void aFloodOfInvalidationsGoesOutInFewMessagesAndPastTheBoundIsDroppedAndCounted() throws Exception {
+        try (TestCluster cluster = new TestCluster("invalidations-test", 2)) {
+            Set<String> heard = ConcurrentHashMap.newKeySet();
+            cluster.members.get(1).invalidations().listen(heard::add);
+            Invalidations told = cluster.members.get(0).invalidations();
+
+            // 20,000 unsafe requests over 2,000 URLs, one at a time, as event loops publish them.
+            for (int i = 0; i < 20_000; i++) {
+                told.publish(List.of("http://example.com/posted/" + i % 2_000));
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> heard.size() == 2_000);
+            long messages = told.counters().get("invalidation_messages");
+            assertTrue(messages < 200, messages + " messages for 20,000 invalidations");
+            assertEquals(0, told.counters().get("invalidations_dropped"));
+
+            List<String> flood = new ArrayList<>();
+            for (int i = 0; i < Invalidations.MAX_PENDING + 1_000; i++) {
+                flood.add("http://example.com/flood/" + i);
+            }
+            told.publish(flood);
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> heard.size() == 2_000 + Invalidations.MAX_PENDING);
+            assertEquals(1_000, told.counters().get("invalidations_dropped"), "what did not fit is counted");
+            assertEquals(2_000L + Invalidations.MAX_PENDING,
+                    cluster.members.get(1).status(false).counters().get("invalidations_received"));
+        }
+    }
+}
