@@ -85,10 +85,14 @@ final class Fetch implements OriginListener {
                 null), invalidates, stale, leader);
     }
 
-    /** A fetch of {@code slice} of the URL {@code request} asks a range of, for those who join it; nobody leads it. */
-    static Fetch ofSlice(ProxyCache cache, ProxyRequest request, Slice slice) {
+    /**
+     * A fetch of {@code slice} of the URL {@code request} asks a range of, for those who join it;
+     * nobody leads it. {@code stale}: the slice held, to revalidate (its reference is the fetch's
+     * now), or null.
+     */
+    static Fetch ofSlice(ProxyCache cache, ProxyRequest request, Slice slice, CacheEntry stale) {
         return new Fetch(cache, request, new StoreSink.Asked(slice.key(), HttpMethod.GET, request.headers(),
-                request.control(), true, slice), false, null, null);
+                request.control(), true, slice), false, stale, null);
     }
 
     private Fetch(ProxyCache cache, ProxyRequest request, StoreSink.Asked asked, boolean invalidates, CacheEntry stale,

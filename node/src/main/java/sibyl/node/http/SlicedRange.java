@@ -20,7 +20,8 @@ import sibyl.node.origin.OriginClient;
  * written, so a slow client holds one slice at a time and never a whole object.
  *
  * <p>Slices are combined only while they carry the first one's strong ETag and length (RFC 9111
- * section 3.4). A held slice that does not is dropped and fetched again; a fetched one that does
+ * section 3.4). A stale slice is revalidated with its ETag (a 304 keeps its bytes and refreshes
+ * it). A held slice of another representation is fetched again; a fetched one that does
  * not means the representation changed under the response: its slices are invalidated and the
  * connection is closed, the only honest end of a 206 already begun (nginx's slice module does
  * the same). Before the head is sent, anything the slices cannot answer (an origin that ignores
@@ -107,28 +108,44 @@ final class SlicedRange {
             return;
         }
         CacheEntry held = cache.index().lookup(slice.key(), request.headers());
-        if (held != null) {
-            if (Reuse.decide(held.freshness(), request.control(), cache.clock().millis(), cache.grace()) == Reuse.SERVE
-                    && (response == null || combines(slice, held))) {
+        if (held != null && (response == null || combines(slice, held))) {
+            if (Reuse.decide(held.freshness(), request.control(), cache.clock().millis(), cache.grace()) == Reuse.SERVE) {
                 deliver(slice, held);
-                return;
+            } else {
+                fetch(slice, held); // stale: revalidated with its ETag, a 304 keeps its bytes
             }
-            held.body().release(); // stale, or of another representation: the slice fetched replaces it
+            return;
         }
-        fetch(slice);
+        if (held != null) {
+            held.body().release(); // of another representation: the slice fetched replaces it
+        }
+        fetch(slice, null);
     }
 
-    private void fetch(Slice slice) {
+    /** Fetches {@code slice}, revalidating {@code stale} (whose reference this takes over) if there is one. */
+    private void fetch(Slice slice, CacheEntry stale) {
         Collapser.Waiter waiter = Collapser.Waiter.on(ctx.executor(), request.headers(), outcome -> fetched(slice, outcome));
-        Fetch fetch = Fetch.ofSlice(cache, request, slice);
+        Fetch fetch = Fetch.ofSlice(cache, request, slice, stale);
         Fetch inFlight = cache.fetches().registerOrGet(fetch);
         if (inFlight != null && inFlight.join(waiter)) {
+            if (stale != null) {
+                stale.body().release(); // the fetch joined does without it
+            }
             return;
         }
         fetch.join(waiter);
-        FullHttpRequest sliceRequest = OriginRequests.build(request, HttpMethod.GET, true, null, cache.via());
+        if (stale != null) {
+            fetch.revalidate(origins, sliceRequest(slice, stale), () -> sliceRequest(slice, null), request.origin());
+        } else {
+            fetch.begin(origins, sliceRequest(slice, null), request.origin());
+        }
+    }
+
+    /** The origin's request for {@code slice}, conditional on {@code stale}'s validators if there is one. */
+    private FullHttpRequest sliceRequest(Slice slice, CacheEntry stale) {
+        FullHttpRequest sliceRequest = OriginRequests.build(request, HttpMethod.GET, true, stale, cache.via());
         sliceRequest.headers().set(HttpHeaderNames.RANGE, slice.range());
-        fetch.begin(origins, sliceRequest, request.origin());
+        return sliceRequest;
     }
 
     private void fetched(Slice slice, Collapser.Outcome outcome) {

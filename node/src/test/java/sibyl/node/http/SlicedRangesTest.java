@@ -76,12 +76,13 @@ class SlicedRangesTest {
 
     /**
      * An origin that honours {@code Range: bytes=first-last} and {@code bytes=first-} with a 206,
-     * and If-Range, of the representation {@code version} gives for the request's number (from
+     * If-Range, and If-None-Match with a 304, of the representation {@code version} gives for the request's number (from
      * 1), counting the body bytes it sends.
      */
-    record Ranged(IntFunction<byte[]> body, IntFunction<String> etag, AtomicLong sent) implements ScriptedOrigin.Script {
+    record Ranged(IntFunction<byte[]> body, IntFunction<String> etag, AtomicLong sent, String cacheControl)
+            implements ScriptedOrigin.Script {
         static Ranged of(byte[] body, String etag) {
-            return new Ranged(n -> body, n -> etag, new AtomicLong());
+            return new Ranged(n -> body, n -> etag, new AtomicLong(), "max-age=600");
         }
 
         @Override
@@ -90,9 +91,13 @@ class SlicedRangesTest {
             byte[] bytes = body.apply(n);
             String tag = etag.apply(n);
             Headers out = exchange.getResponseHeaders();
-            out.set("Cache-Control", "max-age=600");
+            out.set("Cache-Control", cacheControl);
             if (tag != null) {
                 out.set("ETag", tag);
+            }
+            if (tag != null && tag.equals(exchange.getRequestHeaders().getFirst("If-None-Match"))) {
+                exchange.sendResponseHeaders(304, -1);
+                return;
             }
             String range = exchange.getRequestHeaders().getFirst("Range");
             String ifRange = exchange.getRequestHeaders().getFirst("If-Range");
@@ -244,7 +249,7 @@ class SlicedRangesTest {
         byte[] v2 = representation(100_000, 7);
         // The first request gets version 1; every later one, version 2.
         origin.on(Mode.FORWARD.path("changing"), new Ranged(n -> n <= 1 ? v1 : v2, n -> n <= 1 ? "\"c1\"" : "\"c2\"",
-                new AtomicLong()));
+                new AtomicLong(), "max-age=600"));
 
         HttpConnection.Response cut = Mode.FORWARD.get("changing", "Range: bytes=10000-20000");
         HttpConnection.Response again = Mode.FORWARD.get("changing", "Range: bytes=10000-20000");
@@ -257,6 +262,28 @@ class SlicedRangesTest {
         assertPart(v2, 10000, 20000, again);
         assertEquals(List.of("bytes=0-16383", "bytes=16384-32767", "bytes=0-16383", "bytes=16384-32767"),
                 rangesAsked(Mode.FORWARD, "changing"), "both slices fetched again, version 1's dropped");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void staleSlicesAreRevalidatedAndA304KeepsTheirBytes(Mode mode) throws Exception {
+        byte[] body = representation(100_000, 10);
+        Ranged script = new Ranged(n -> body, n -> "\"e1\"", new AtomicLong(), "max-age=0");
+        origin.on(mode.path("stale-slices"), script);
+        assertPart(body, 10000, 20000, mode.get("stale-slices", "Range: bytes=10000-20000"));
+        long sentFirst = script.sent().get();
+
+        HttpConnection.Response again = mode.get("stale-slices", "Range: bytes=10000-20000");
+
+        assertPart(body, 10000, 20000, again);
+        assertEquals(2 * SLICE, sentFirst);
+        assertEquals(sentFirst, script.sent().get(), "two 304s: no body sent again");
+        List<Headers> asked = origin.requests(mode.path("stale-slices"));
+        assertEquals(4, asked.size());
+        assertEquals(java.util.Arrays.asList(null, null, "\"e1\"", "\"e1\""),
+                asked.stream().map(headers -> headers.getFirst("If-None-Match")).toList());
+        assertEquals(List.of("bytes=0-16383", "bytes=16384-32767", "bytes=0-16383", "bytes=16384-32767"),
+                rangesAsked(mode, "stale-slices"));
     }
 
     @Test
