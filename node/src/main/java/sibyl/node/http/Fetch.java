@@ -16,9 +16,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import sibyl.node.cache.CacheControl;
 import sibyl.node.cache.CacheEntry;
-import sibyl.node.cache.Storability;
 import sibyl.node.cache.VaryKey;
 import sibyl.node.http.Collapser.Outcome;
 import sibyl.node.http.Collapser.Waiter;
@@ -30,7 +28,7 @@ import sibyl.node.origin.OriginListener;
 /**
  * One request to an origin (or to the member that owns the URL) and what becomes of its
  * response, on the leader's event loop (each loop has its own origin connections). The parts:
- * the {@link ClientResponse} it streams to (the leader, if any), the {@link StoreSink} that
+ * the {@link LeaderStream} to the client it streams to (the leader, if any), the {@link StoreSink} that
  * stores it when RFC 9111 and the settings allow, the {@link Collapser} whose waiters it then
  * serves, and for a revalidation the {@link Revalidation} a 304 makes of the stale entry.
  *
@@ -53,11 +51,10 @@ final class Fetch implements OriginListener {
     /** For a revalidation: the unconditional GET, if the 304 is about another representation. */
     private Retry otherRepresentation;
     private CacheEntry stale;
-    private ClientResponse leader;
+    private final LeaderStream leader;
     /** Set on the fetch's own loop once the outcome is announced. */
     private boolean finished;
     private OriginExchange exchange;
-    private boolean paused;
     private long requestMillis;
     private long responseMillis;
     private HttpResponseStatus status;
@@ -102,7 +99,7 @@ final class Fetch implements OriginListener {
         this.invalidates = invalidates;
         this.accelerated = !request.forward();
         this.stale = stale;
-        this.leader = leader;
+        this.leader = new LeaderStream(leader);
         this.hierarchy = "HIER_DIRECT/" + request.origin().getHostString();
     }
 
@@ -150,23 +147,20 @@ final class Fetch implements OriginListener {
 
     /** The leader's connection closed: stop streaming to it; stop fetching if nobody else needs it. */
     void leaderGone() {
-        leader = null;
+        leader.gone();
         if (finished) {
             return;
         }
         if (sink == null && !collapser.anyWaiting() && notModified == null) {
             stopReading();
         } else {
-            leaderWritable(); // nobody to wait for any more
+            leader.resume(exchange); // nobody to wait for any more
         }
     }
 
     /** The leader's connection can take more again. */
     void leaderWritable() {
-        if (paused && exchange != null) {
-            paused = false;
-            exchange.resume();
-        }
+        leader.resume(exchange);
     }
 
     @Override
@@ -209,7 +203,8 @@ final class Fetch implements OriginListener {
             cache.peers().invalidated(invalidated);
         }
         if (status.code() == 200 && HttpMethod.HEAD.equals(asked.method())) {
-            refreshFromHead(headers, policy, HttpUtil.getContentLength(head, -1L));
+            Revalidation.refreshFromHead(cache, asked, headers, policy, HttpUtil.getContentLength(head, -1L), requestMillis,
+                    responseMillis);
         }
         sink = StoreSink.open(cache, asked, status.code(), headers, policy, contentLength, requestMillis, responseMillis);
         if (sink != null) {
@@ -217,30 +212,26 @@ final class Fetch implements OriginListener {
         } else {
             releaseWaiters();
         }
-        if (leader == null) {
+        if (!leader.present()) {
             if (sink == null) {
                 stopReading(); // nobody needs the body
             }
             return;
         }
-        if (HttpMethod.HEAD.equals(leader.request().method())) {
+        if (leader.asksHead()) {
             contentLength = HttpUtil.getContentLength(head, -1L);
         }
         leader.head(status, headers, contentLength, stale != null ? LogCode.TCP_REFRESH_MODIFIED : LogCode.TCP_MISS,
                 hierarchy);
-        if (sink == null && cache.spliceMinBytes() >= 0 && contentLength >= cache.spliceMinBytes()
-                && !HttpMethod.HEAD.equals(leader.request().method()) && !HttpMethod.HEAD.equals(asked.method())
-                && exchange.spliceBodyTo(leader.channel())) {
+        if (sink == null && !HttpMethod.HEAD.equals(asked.method())
+                && leader.splice(exchange, contentLength, cache.spliceMinBytes())) {
             log.debug("{}: not stored, the rest of the body is spliced from the origin to the client", key());
         }
     }
 
-    /** Passed on to the client that asked, as it came; never stored, never given to waiters. */
     @Override
     public void onInterim(HttpResponse interim) {
-        if (leader != null) {
-            leader.interim(interim.status(), HopByHop.withoutHopByHop(interim.headers()));
-        }
+        leader.interim(interim);
     }
 
     @Override
@@ -250,9 +241,7 @@ final class Fetch implements OriginListener {
             cache.stats().splicedResponses.increment();
         }
         cache.stats().splicedBytes.add(bytes);
-        if (leader != null) {
-            leader.spliced(bytes);
-        }
+        leader.spliced(bytes);
     }
 
     @Override
@@ -268,7 +257,7 @@ final class Fetch implements OriginListener {
             if (sink != null && bytes.isReadable() && !sink.write(bytes)) {
                 sink = null;
                 releaseWaiters();
-                if (leader == null) {
+                if (!leader.present()) {
                     stopReading();
                     return;
                 }
@@ -285,15 +274,10 @@ final class Fetch implements OriginListener {
             // Closed to joiners before the client sees the end: a request it sends next must not
             // join a fetch that has already delivered (it would be answered by an older response).
             List<Waiter> woken = last ? close() : List.of();
-            if (leader != null && bytes.isReadable() && !leader.content(bytes.retain()) && !last) {
-                paused = true;
-                exchange.pause();
-            }
+            leader.content(bytes, last, exchange);
             if (last) {
                 try {
-                    if (leader != null) {
-                        leader.end();
-                    }
+                    leader.end();
                 } finally {
                     finish(woken, outcome);
                     if (outcome.entry() != null) {
@@ -311,43 +295,15 @@ final class Fetch implements OriginListener {
                 responseMillis, cache.heuristics());
         cache.index().store(refreshed.stored(), VaryKey.fields(refreshed.stored().headers()));
         List<Waiter> woken = close();
-        if (leader != null) {
-            stale.body().retain();
-            leader.request().transaction().hierarchy = hierarchy;
-            leader.serve(refreshed.served(), LogCode.TCP_REFRESH_UNMODIFIED);
-        }
+        leader.serve(refreshed.served(), LogCode.TCP_REFRESH_UNMODIFIED, hierarchy);
         finish(woken, Outcome.stored(refreshed.stored()));
-    }
-
-    /**
-     * A 200 to a HEAD this node passed on refreshes the stored GET response it describes, as a
-     * 304 would (RFC 9111 section 4.3.5), if it could have been stored itself.
-     */
-    private void refreshFromHead(HttpHeaders head, HttpHeaders policy, long announcedLength) {
-        CacheControl control = CacheControl.parse(policy.getAll(HttpHeaderNames.CACHE_CONTROL));
-        if (Storability.check(HttpMethod.GET, asked.headers(), asked.control(), 200, policy, control) != null) {
-            return;
-        }
-        CacheEntry stored = cache.index().lookup(key(), asked.headers());
-        if (stored == null) {
-            return;
-        }
-        try {
-            if (stored.status() == 200 && Revalidation.describes(stored, head, announcedLength)) {
-                Revalidation.Refreshed refreshed = Revalidation.refresh(stored, head, policy, requestMillis,
-                        responseMillis, cache.heuristics());
-                cache.index().store(refreshed.stored(), VaryKey.fields(refreshed.stored().headers()));
-            }
-        } finally {
-            stored.body().release();
-        }
     }
 
     @Override
     public void onFailure(OriginFailure failure, Throwable cause) {
         if (ownerFailed != null && status == null) {
             cache.stats().peerErrors.increment();
-            log.debug("{}: the owner could not be asked ({}); asking the origin", key(), describe(failure, cause));
+            log.debug("{}: the owner could not be asked ({}); asking the origin", key(), failure.describe(cause));
             retryWith(ownerFailed);
             return;
         }
@@ -356,20 +312,13 @@ final class Fetch implements OriginListener {
         if (status == null && servedStale(failure != OriginFailure.BAD_RESPONSE)) {
             return;
         }
-        String detail = describe(failure, cause);
+        String detail = failure.describe(cause);
         log.debug("{}: {}", key(), detail);
         // Closed to joiners before the client hears: a request it sends next (on another loop,
         // perhaps) must be a new miss, not a waiter told of this failure.
         List<Waiter> woken = close();
-        if (leader != null) {
-            if (leader.headSent()) {
-                leader.cutShort();
-            } else {
-                leader.error(HttpResponseStatus.valueOf(failure.status()), detail,
-                        stale != null ? LogCode.TCP_REFRESH_FAIL_ERR : LogCode.TCP_MISS);
-                leader.request().transaction().hierarchy = hierarchy;
-            }
-        }
+        leader.failed(HttpResponseStatus.valueOf(failure.status()), detail,
+                stale != null ? LogCode.TCP_REFRESH_FAIL_ERR : LogCode.TCP_MISS, hierarchy);
         finish(woken, failure == OriginFailure.CUT_SHORT ? Outcome.UNSTORED
                 : Outcome.failed(HttpResponseStatus.valueOf(failure.status()), detail));
     }
@@ -410,24 +359,9 @@ final class Fetch implements OriginListener {
         log.debug("{}: the origin failed; the stale entry is served in its stale-if-error window", key());
         cache.stats().staleOnError.increment();
         List<Waiter> woken = close();
-        if (leader != null) {
-            stale.body().retain();
-            leader.request().transaction().hierarchy = hierarchy;
-            leader.serve(stale, LogCode.TCP_REFRESH_FAIL_OLD);
-        }
+        leader.serve(stale, LogCode.TCP_REFRESH_FAIL_OLD, hierarchy);
         finish(woken, Outcome.stored(stale));
         return true;
-    }
-
-    private String describe(OriginFailure failure, Throwable cause) {
-        String what = switch (failure) {
-            case UNREACHABLE -> "the origin could not be reached";
-            case TIMEOUT -> "the origin did not answer in time (origin.read-timeout)";
-            case BUSY -> "every connection to the origin stayed busy (origin.max-connections, origin.acquire-timeout)";
-            case BAD_RESPONSE -> "the origin's response was not valid HTTP";
-            case CUT_SHORT -> "the origin's response was cut short";
-        };
-        return what + (cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage());
     }
 
     private void abandon() {

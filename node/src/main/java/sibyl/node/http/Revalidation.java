@@ -2,13 +2,19 @@ package sibyl.node.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import sibyl.node.cache.CacheControl;
 import sibyl.node.cache.CacheEntry;
 import sibyl.node.cache.Freshness;
 import sibyl.node.cache.Heuristics;
+import sibyl.node.cache.Storability;
 import sibyl.node.cache.StoredHeaders;
+import sibyl.node.cache.VaryKey;
 
-/** A 304 applied to the stale entry whose validators were sent (RFC 9111 section 4.3.4). */
+/**
+ * A 304 applied to the stale entry whose validators were sent (RFC 9111 section 4.3.4), and a
+ * HEAD's 200 to the stored GET it describes (section 4.3.5).
+ */
 final class Revalidation {
     private Revalidation() {}
 
@@ -74,6 +80,33 @@ final class Revalidation {
             merged.set(name, update.getAll(name));
         }
         return merged;
+    }
+
+    /**
+     * A 200 to a HEAD this node passed on refreshes the stored GET response it describes, as a
+     * 304 would (section 4.3.5), if it could have been stored itself.
+     *
+     * @param asked the HEAD
+     * @param announcedLength the Content-Length the HEAD's 200 announced, or -1
+     */
+    static void refreshFromHead(ProxyCache cache, StoreSink.Asked asked, HttpHeaders head, HttpHeaders policy,
+            long announcedLength, long requestMillis, long responseMillis) {
+        CacheControl control = CacheControl.parse(policy.getAll(HttpHeaderNames.CACHE_CONTROL));
+        if (Storability.check(HttpMethod.GET, asked.headers(), asked.control(), 200, policy, control) != null) {
+            return;
+        }
+        CacheEntry stored = cache.index().lookup(asked.key(), asked.headers());
+        if (stored == null) {
+            return;
+        }
+        try {
+            if (stored.status() == 200 && describes(stored, head, announcedLength)) {
+                Refreshed refreshed = refresh(stored, head, policy, requestMillis, responseMillis, cache.heuristics());
+                cache.index().store(refreshed.stored(), VaryKey.fields(refreshed.stored().headers()));
+            }
+        } finally {
+            stored.body().release();
+        }
     }
 
     private static String opaque(String etag) {

@@ -23,4 +23,16 @@ public enum OriginFailure {
     public int status() {
         return status;
     }
+
+    /** What went wrong, for the client's error page and the log, with {@code cause}'s message if any. */
+    public String describe(Throwable cause) {
+        String what = switch (this) {
+            case UNREACHABLE -> "the origin could not be reached";
+            case TIMEOUT -> "the origin did not answer in time (origin.read-timeout)";
+            case BUSY -> "every connection to the origin stayed busy (origin.max-connections, origin.acquire-timeout)";
+            case BAD_RESPONSE -> "the origin's response was not valid HTTP";
+            case CUT_SHORT -> "the origin's response was cut short";
+        };
+        return what + (cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage());
+    }
 }
