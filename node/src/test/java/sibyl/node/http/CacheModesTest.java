@@ -4,13 +4,11 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -20,13 +18,19 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the client receives and what the origin was asked.
  */
 class CacheModesTest {
-    @TempDir
-    static Path directory;
-    static ScriptedOrigin origin;
-    static TestNode node;
     /** An origin that sends a 103 and a 102 before each response: the JDK's server cannot. */
     static java.net.ServerSocket interimOrigin;
     static final AtomicInteger interimAsked = new AtomicInteger();
+    @RegisterExtension
+    static final NodeExtension node = new NodeExtension((origin, directory) -> {
+        interimOrigin = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress());
+        Thread serving = new Thread(CacheModesTest::answerWithInterims, "interim-origin");
+        serving.setDaemon(true);
+        serving.start();
+        return """
+                http.accelerate { "*" = "127.0.0.1:%d", "hints.example.test" = "127.0.0.1:%d" }
+                """.formatted(origin.port(), interimOrigin.getLocalPort());
+    });
 
     enum Mode {
         FORWARD, ACCELERATOR;
@@ -53,28 +57,14 @@ class CacheModesTest {
         }
 
         private String requestLine(String method, String name) {
-            String target = this == FORWARD ? origin.url(path(name)) : path(name);
-            String host = this == FORWARD ? "127.0.0.1:" + origin.port() : "www.example.test";
+            String target = this == FORWARD ? node.origin().url(path(name)) : path(name);
+            String host = this == FORWARD ? "127.0.0.1:" + node.origin().port() : "www.example.test";
             return method + " " + target + " HTTP/1.1\nHost: " + host + "\n";
         }
     }
 
-    @BeforeAll
-    static void start() throws Exception {
-        origin = new ScriptedOrigin();
-        interimOrigin = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress());
-        Thread serving = new Thread(CacheModesTest::answerWithInterims, "interim-origin");
-        serving.setDaemon(true);
-        serving.start();
-        node = TestNode.start(directory, """
-                http.accelerate { "*" = "127.0.0.1:%d", "hints.example.test" = "127.0.0.1:%d" }
-                """.formatted(origin.port(), interimOrigin.getLocalPort()));
-    }
-
     @AfterAll
-    static void stop() throws java.io.IOException {
-        node.close();
-        origin.close();
+    static void stopInterimOrigin() throws java.io.IOException {
         interimOrigin.close();
     }
 
@@ -127,7 +117,7 @@ class CacheModesTest {
     @EnumSource(Mode.class)
     void staleWhileRevalidate(Mode mode) throws Exception {
         AtomicInteger version = new AtomicInteger();
-        origin.on(mode.path("swr"), exchange -> {
+        node.origin().on(mode.path("swr"), exchange -> {
             int n = version.incrementAndGet();
             ScriptedOrigin.body(200, "v" + n, "Cache-Control", n == 1 ? "max-age=60, stale-while-revalidate=600" : "max-age=600",
                     "Age", n == 1 ? "100" : "0").answer(exchange);
@@ -138,14 +128,14 @@ class CacheModesTest {
 
         assertEquals("v1", stale.text());
         await().atMost(Duration.ofSeconds(10)).until(() -> mode.get("swr").text().equals("v2"));
-        assertEquals(2, origin.count(mode.path("swr")));
+        assertEquals(2, node.origin().count(mode.path("swr")));
     }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
     void staleIfErrorStandsInForA503(Mode mode) throws Exception {
         AtomicInteger asked = new AtomicInteger();
-        origin.on(mode.path("sie"), exchange -> (asked.incrementAndGet() == 1
+        node.origin().on(mode.path("sie"), exchange -> (asked.incrementAndGet() == 1
                 ? ScriptedOrigin.body(200, "kept", "Cache-Control", "max-age=60, stale-if-error=600", "Age", "100")
                 : ScriptedOrigin.body(503, "down")).answer(exchange));
 
@@ -154,13 +144,13 @@ class CacheModesTest {
 
         assertEquals(200, served.status());
         assertEquals("kept", served.text());
-        assertEquals(2, origin.count(mode.path("sie")));
+        assertEquals(2, node.origin().count(mode.path("sie")));
     }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
     void namedNoCacheFieldsAreNotServedFromTheCache(Mode mode) throws Exception {
-        origin.on(mode.path("cookie"), ScriptedOrigin.body(200, "page", "Cache-Control",
+        node.origin().on(mode.path("cookie"), ScriptedOrigin.body(200, "page", "Cache-Control",
                 "max-age=600, no-cache=\"Set-Cookie\"", "Set-Cookie", "session=alice"));
 
         HttpConnection.Response miss = mode.get("cookie");
@@ -169,26 +159,26 @@ class CacheModesTest {
         assertEquals("session=alice", miss.header("Set-Cookie"));
         assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
         assertNull(hit.header("Set-Cookie"));
-        assertEquals(1, origin.count(mode.path("cookie")));
+        assertEquals(1, node.origin().count(mode.path("cookie")));
     }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
     void anExpiresInAnotherZoneIsAlreadyExpired(Mode mode) throws Exception {
-        origin.on(mode.path("expires"), ScriptedOrigin.body(200, "x", "Expires", "Sun, 06 Nov 2101 08:49:37 UTC"));
+        node.origin().on(mode.path("expires"), ScriptedOrigin.body(200, "x", "Expires", "Sun, 06 Nov 2101 08:49:37 UTC"));
 
         mode.get("expires");
         HttpConnection.Response second = mode.get("expires");
 
         assertEquals("MISS from " + TestNode.NAME, second.header("X-Cache"));
-        assertEquals(2, origin.count(mode.path("expires")));
+        assertEquals(2, node.origin().count(mode.path("expires")));
     }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
     void a304AboutAnotherRepresentationIsNotApplied(Mode mode) throws Exception {
         AtomicInteger asked = new AtomicInteger();
-        origin.on(mode.path("other"), exchange -> {
+        node.origin().on(mode.path("other"), exchange -> {
             int n = asked.incrementAndGet();
             if (exchange.getRequestHeaders().containsKey("If-None-Match")) {
                 exchange.getResponseHeaders().add("ETag", "\"v2\"");
@@ -203,14 +193,14 @@ class CacheModesTest {
         HttpConnection.Response refreshed = mode.get("other");
 
         assertEquals("second", refreshed.text());
-        assertEquals(3, origin.count(mode.path("other")));
+        assertEquals(3, node.origin().count(mode.path("other")));
     }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aPostInvalidatesTheUrlAndItsLocation(Mode mode) throws Exception {
-        origin.on(mode.path("item"), ScriptedOrigin.body(200, "item", "Cache-Control", "max-age=600"));
-        origin.on(mode.path("items"), exchange -> {
+        node.origin().on(mode.path("item"), ScriptedOrigin.body(200, "item", "Cache-Control", "max-age=600"));
+        node.origin().on(mode.path("items"), exchange -> {
             exchange.getRequestBody().readAllBytes();
             exchange.getResponseHeaders().add("Location", "item");
             exchange.sendResponseHeaders(201, -1);
@@ -221,13 +211,13 @@ class CacheModesTest {
         HttpConnection.Response after = mode.get("item");
 
         assertEquals("MISS from " + TestNode.NAME, after.header("X-Cache"));
-        assertEquals(2, origin.count(mode.path("item")));
+        assertEquals(2, node.origin().count(mode.path("item")));
     }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aMissAndItsHitCarryExactlyTheOriginsFieldsWithAgeViaAndXCache(Mode mode) throws Exception {
-        origin.on(mode.path("fields"), ScriptedOrigin.body(200, "hello", "Cache-Control", "max-age=600", "ETag", "\"f1\"",
+        node.origin().on(mode.path("fields"), ScriptedOrigin.body(200, "hello", "Cache-Control", "max-age=600", "ETag", "\"f1\"",
                 "Last-Modified", "Sat, 05 Dec 2026 08:00:00 GMT", "Content-Type", "text/plain"));
 
         HttpConnection.Response miss = mode.get("fields");
@@ -238,7 +228,7 @@ class CacheModesTest {
         assertFields(miss, concat(common, "X-Cache: MISS from " + TestNode.NAME));
         assertFields(hit, concat(common, "X-Cache: HIT from " + TestNode.NAME, "Age: *"));
         assertEquals("hello", hit.text());
-        assertEquals(1, origin.count(mode.path("fields")));
+        assertEquals(1, node.origin().count(mode.path("fields")));
     }
 
     private static String[] concat(String[] first, String... more) {
@@ -250,32 +240,32 @@ class CacheModesTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void anAgeListCountsItsFirstMember(Mode mode) throws Exception {
-        origin.on(mode.path("age-list"), ScriptedOrigin.body(200, "aged", "Cache-Control", "max-age=3600", "Age", "7200, 0"));
+        node.origin().on(mode.path("age-list"), ScriptedOrigin.body(200, "aged", "Cache-Control", "max-age=3600", "Age", "7200, 0"));
 
         mode.get("age-list");
         HttpConnection.Response second = mode.get("age-list");
 
         assertEquals("MISS from " + TestNode.NAME, second.header("X-Cache"), "7200 s old: stale at once");
-        assertEquals(2, origin.count(mode.path("age-list")));
+        assertEquals(2, node.origin().count(mode.path("age-list")));
     }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
     void mustUnderstandStoresAnUnderstoodStatusDespiteNoStore(Mode mode) throws Exception {
-        origin.on(mode.path("understood"), ScriptedOrigin.body(200, "kept", "Cache-Control",
+        node.origin().on(mode.path("understood"), ScriptedOrigin.body(200, "kept", "Cache-Control",
                 "no-store, must-understand, max-age=600"));
 
         mode.get("understood");
         HttpConnection.Response second = mode.get("understood");
 
         assertEquals("HIT from " + TestNode.NAME, second.header("X-Cache"));
-        assertEquals(1, origin.count(mode.path("understood")));
+        assertEquals(1, node.origin().count(mode.path("understood")));
     }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aHeadsOkRefreshesTheStoredGetItDescribes(Mode mode) throws Exception {
-        origin.on(mode.path("head-refresh"), exchange -> {
+        node.origin().on(mode.path("head-refresh"), exchange -> {
             if (exchange.getRequestMethod().equals("GET")) {
                 ScriptedOrigin.body(200, "body", "ETag", "\"h1\"", "Cache-Control", "max-age=0").answer(exchange);
             } else {
@@ -296,13 +286,13 @@ class CacheModesTest {
         assertEquals("HIT from " + TestNode.NAME, get.header("X-Cache"), "fresh again, by the HEAD's 200");
         assertEquals("public, max-age=600", get.header("Cache-Control"));
         assertEquals("body", get.text());
-        assertEquals(List.of("GET", "HEAD"), origin.methods(mode.path("head-refresh")));
+        assertEquals(List.of("GET", "HEAD"), node.origin().methods(mode.path("head-refresh")));
     }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
     void equivalentAcceptEncodingsShareOneVariant(Mode mode) throws Exception {
-        origin.on(mode.path("vary"), ScriptedOrigin.body(200, "v", "Cache-Control", "max-age=600", "Vary", "Accept-Encoding"));
+        node.origin().on(mode.path("vary"), ScriptedOrigin.body(200, "v", "Cache-Control", "max-age=600", "Vary", "Accept-Encoding"));
 
         mode.get("vary", "Accept-Encoding: gzip, br");
         HttpConnection.Response same = mode.get("vary", "Accept-Encoding: BR,gzip;q=1.0");
@@ -310,37 +300,37 @@ class CacheModesTest {
 
         assertEquals("HIT from " + TestNode.NAME, same.header("X-Cache"));
         assertEquals("MISS from " + TestNode.NAME, other.header("X-Cache"));
-        assertEquals(2, origin.count(mode.path("vary")));
+        assertEquals(2, node.origin().count(mode.path("vary")));
     }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
     void heuristicAndExplicitFreshnessStoreA404AndA500(Mode mode) throws Exception {
-        origin.on(mode.path("gone"), ScriptedOrigin.body(404, "gone", "Last-Modified", "Thu, 01 Jan 2026 00:00:00 GMT"));
-        origin.on(mode.path("error"), ScriptedOrigin.body(500, "error", "Cache-Control", "max-age=600"));
-        origin.on(mode.path("teapot"), ScriptedOrigin.body(418, "tea", "Last-Modified", "Thu, 01 Jan 2026 00:00:00 GMT"));
+        node.origin().on(mode.path("gone"), ScriptedOrigin.body(404, "gone", "Last-Modified", "Thu, 01 Jan 2026 00:00:00 GMT"));
+        node.origin().on(mode.path("error"), ScriptedOrigin.body(500, "error", "Cache-Control", "max-age=600"));
+        node.origin().on(mode.path("teapot"), ScriptedOrigin.body(418, "tea", "Last-Modified", "Thu, 01 Jan 2026 00:00:00 GMT"));
 
         for (String name : List.of("gone", "error", "teapot")) {
             mode.get(name);
             mode.get(name);
         }
 
-        assertEquals(1, origin.count(mode.path("gone")), "404 is heuristically cacheable");
-        assertEquals(1, origin.count(mode.path("error")), "any status with explicit freshness");
-        assertEquals(2, origin.count(mode.path("teapot")), "418 is not heuristically cacheable");
+        assertEquals(1, node.origin().count(mode.path("gone")), "404 is heuristically cacheable");
+        assertEquals(1, node.origin().count(mode.path("error")), "any status with explicit freshness");
+        assertEquals(2, node.origin().count(mode.path("teapot")), "418 is not heuristically cacheable");
     }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aHeadMissForAnUncacheableLargeObjectPullsLittleOfItsBody(Mode mode) throws Exception {
         java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
-        origin.on(mode.path("large"), ScriptedOrigin.large(200L << 20, sent, "Cache-Control", "no-store"));
+        node.origin().on(mode.path("large"), ScriptedOrigin.large(200L << 20, sent, "Cache-Control", "no-store"));
 
         HttpConnection.Response head = mode.send("HEAD", "large");
 
         assertEquals(200, head.status());
         assertEquals(String.valueOf(200L << 20), head.header("Content-Length"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> origin.completed(mode.path("large")) == 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> node.origin().completed(mode.path("large")) == 2);
         org.junit.jupiter.api.Assertions.assertTrue(sent.get() <= 8L << 20, sent.get() + " body bytes sent");
     }
 

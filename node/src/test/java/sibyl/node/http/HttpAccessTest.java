@@ -3,43 +3,28 @@ package sibyl.node.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Who may use the node for what: the access lists, with the test's own address left out of them. */
 class HttpAccessTest {
-    @TempDir
-    static Path directory;
-    static ScriptedOrigin origin;
-    static TestNode node;
-
-    @BeforeAll
-    static void start() throws Exception {
-        origin = new ScriptedOrigin();
+    @RegisterExtension
+    static final NodeExtension node = new NodeExtension((origin, directory) -> {
         origin.on("/page", ScriptedOrigin.body(200, "page", "Cache-Control", "max-age=60"));
-        node = TestNode.start(directory, """
+        return """
                 http.allow = ["10.0.0.0/8"]
                 http.purge-allow = ["10.0.0.0/8"]
                 http.accelerate { "*" = "127.0.0.1:%d" }
-                """.formatted(origin.port()));
-    }
-
-    @AfterAll
-    static void stop() {
-        node.close();
-        origin.close();
-    }
+                """.formatted(origin.port());
+    });
 
     @Test
     void forwardProxyClientsOutsideTheAclAre403() throws Exception {
-        HttpConnection.Response response = node.get(origin.url("/page"));
+        HttpConnection.Response response = node.get(node.origin().url("/page"));
 
         assertEquals(403, response.status());
         assertTrue(response.text().contains("http.allow"), response.text());
-        assertEquals(0, origin.count("/page"));
+        assertEquals(0, node.origin().count("/page"));
     }
 
     @Test
@@ -52,7 +37,7 @@ class HttpAccessTest {
     void aTakenHttpAddressStopsStartNamingTheSettingAndTheAddress() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             java.net.BindException e = org.junit.jupiter.api.Assertions.assertThrows(java.net.BindException.class,
-                    () -> TestNode.start(directory, "http.listen = [\"127.0.0.1:" + taken.getLocalPort() + "\"]\n"));
+                    () -> TestNode.start(node.directory(), "http.listen = [\"127.0.0.1:" + taken.getLocalPort() + "\"]\n"));
             assertTrue(e.getMessage().startsWith("http.listen: HTTP address 127.0.0.1:" + taken.getLocalPort() + ": "),
                     e.getMessage());
         }

@@ -18,10 +18,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import sibyl.icp.client.IcpClient;
 import sibyl.icp.wire.IcpOpcode;
 
@@ -30,35 +28,23 @@ import sibyl.icp.wire.IcpOpcode;
  * served from it and with which headers, what goes back to the origin.
  */
 class HttpCacheTest {
-    @TempDir
-    static Path directory;
-    static ScriptedOrigin origin;
-    static TestNode node;
     static Path accessLog;
-
-    @BeforeAll
-    static void start() throws Exception {
-        origin = new ScriptedOrigin();
+    @RegisterExtension
+    static final NodeExtension node = new NodeExtension((origin, directory) -> {
         accessLog = directory.resolve("access.log");
-        node = TestNode.start(directory, """
+        return """
                 http.access-log = "%s"
                 cache.max-object-size = 256k
-                """.formatted(accessLog));
-    }
-
-    @AfterAll
-    static void stop() {
-        node.close();
-        origin.close();
-    }
+                """.formatted(accessLog);
+    });
 
     @Test
     void aStoredResponseIsServedWithAgeViaAndXCacheAndTheOriginAskedOnce() throws Exception {
-        origin.on("/fresh", ScriptedOrigin.body(200, "fresh body", "Cache-Control", "max-age=3600",
+        node.origin().on("/fresh", ScriptedOrigin.body(200, "fresh body", "Cache-Control", "max-age=3600",
                 "Content-Type", "text/plain"));
 
-        HttpConnection.Response miss = node.get(origin.url("/fresh"));
-        HttpConnection.Response hit = node.get(origin.url("/fresh"));
+        HttpConnection.Response miss = node.get(node.origin().url("/fresh"));
+        HttpConnection.Response hit = node.get(node.origin().url("/fresh"));
 
         assertEquals(200, miss.status());
         assertEquals("MISS from " + TestNode.NAME, miss.header("X-Cache"));
@@ -69,15 +55,15 @@ class HttpCacheTest {
         assertEquals("0", hit.header("Age"));
         assertEquals("10", hit.header("Content-Length"));
         assertEquals("max-age=3600", hit.header("Cache-Control"));
-        assertEquals(1, origin.count("/fresh"));
-        String via = origin.requests("/fresh").get(0).getFirst("Via");
+        assertEquals(1, node.origin().count("/fresh"));
+        String via = node.origin().requests("/fresh").get(0).getFirst("Via");
         assertEquals("1.1 " + TestNode.NAME + " (sibyl)", via);
         List<String> lines = await().atMost(Duration.ofSeconds(5)).until(
                 () -> Files.exists(accessLog) ? Files.readAllLines(accessLog).stream()
                         .filter(line -> line.contains("/fresh")).toList() : List.<String>of(),
                 found -> found.size() == 2);
         assertTrue(lines.get(0).matches("\\d+\\.\\d{3} +\\d+ 127\\.0\\.0\\.1 TCP_MISS/200 \\d+ GET "
-                + java.util.regex.Pattern.quote(origin.url("/fresh")) + " - HIER_DIRECT/127\\.0\\.0\\.1 text/plain"),
+                + java.util.regex.Pattern.quote(node.origin().url("/fresh")) + " - HIER_DIRECT/127\\.0\\.0\\.1 text/plain"),
                 lines.get(0));
         assertTrue(lines.get(1).contains(" TCP_MEM_HIT/200 ") && lines.get(1).endsWith(" - HIER_NONE/- text/plain"),
                 lines.get(1));
@@ -85,53 +71,53 @@ class HttpCacheTest {
 
     @Test
     void whatASharedCacheMustNotStoreGoesToTheOriginEveryTime() throws Exception {
-        origin.on("/no-store", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=60, no-store"));
-        origin.on("/private", ScriptedOrigin.body(200, "x", "Cache-Control", "PRIVATE, max-age=60"));
-        origin.on("/cookie", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=60", "Set-Cookie", "id=1"));
-        origin.on("/vary-any", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=60", "Vary", "*"));
-        origin.on("/no-freshness", ScriptedOrigin.body(302, "x", "Location", "/elsewhere"));
-        origin.on("/authorized", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=60"));
+        node.origin().on("/no-store", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=60, no-store"));
+        node.origin().on("/private", ScriptedOrigin.body(200, "x", "Cache-Control", "PRIVATE, max-age=60"));
+        node.origin().on("/cookie", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=60", "Set-Cookie", "id=1"));
+        node.origin().on("/vary-any", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=60", "Vary", "*"));
+        node.origin().on("/no-freshness", ScriptedOrigin.body(302, "x", "Location", "/elsewhere"));
+        node.origin().on("/authorized", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=60"));
 
         for (String path : List.of("/no-store", "/private", "/cookie", "/vary-any", "/no-freshness")) {
-            node.get(origin.url(path));
-            HttpConnection.Response second = node.get(origin.url(path));
+            node.get(node.origin().url(path));
+            HttpConnection.Response second = node.get(node.origin().url(path));
             assertEquals("MISS from " + TestNode.NAME, second.header("X-Cache"), path);
-            assertEquals(2, origin.count(path), path);
+            assertEquals(2, node.origin().count(path), path);
         }
-        node.get(origin.url("/authorized"), "Authorization: Basic dTpw");
-        node.get(origin.url("/authorized"));
-        assertEquals(2, origin.count("/authorized"));
-        assertEquals("id=1", node.get(origin.url("/cookie")).header("Set-Cookie"));
+        node.get(node.origin().url("/authorized"), "Authorization: Basic dTpw");
+        node.get(node.origin().url("/authorized"));
+        assertEquals(2, node.origin().count("/authorized"));
+        assertEquals("id=1", node.get(node.origin().url("/cookie")).header("Set-Cookie"));
     }
 
     @Test
     void sMaxAgeAndPublicOverrideWhatAuthorizationWouldForbid() throws Exception {
-        origin.on("/public-auth", ScriptedOrigin.body(200, "shared", "Cache-Control", "public, s-maxage=600, max-age=0"));
+        node.origin().on("/public-auth", ScriptedOrigin.body(200, "shared", "Cache-Control", "public, s-maxage=600, max-age=0"));
 
-        node.get(origin.url("/public-auth"), "Authorization: Basic dTpw");
-        HttpConnection.Response hit = node.get(origin.url("/public-auth"));
+        node.get(node.origin().url("/public-auth"), "Authorization: Basic dTpw");
+        HttpConnection.Response hit = node.get(node.origin().url("/public-auth"));
 
         assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
-        assertEquals(1, origin.count("/public-auth"));
+        assertEquals(1, node.origin().count("/public-auth"));
     }
 
     @Test
     void expiresInEachOfTheThreeDateFormatsAndAnInvalidOne() throws Exception {
         String[] formats = {"Sun, 06 Nov 2101 08:49:37 GMT", "Sunday, 06-Nov-01 08:49:37 GMT", "Sun Nov  6 08:49:37 2101"};
         for (int i = 0; i < formats.length; i++) {
-            origin.on("/expires-" + i, ScriptedOrigin.body(200, "x", "Expires", formats[i]));
-            node.get(origin.url("/expires-" + i));
-            node.get(origin.url("/expires-" + i));
+            node.origin().on("/expires-" + i, ScriptedOrigin.body(200, "x", "Expires", formats[i]));
+            node.get(node.origin().url("/expires-" + i));
+            node.get(node.origin().url("/expires-" + i));
         }
-        origin.on("/expires-invalid", ScriptedOrigin.body(200, "x", "Expires", "0"));
-        node.get(origin.url("/expires-invalid"));
-        node.get(origin.url("/expires-invalid"));
+        node.origin().on("/expires-invalid", ScriptedOrigin.body(200, "x", "Expires", "0"));
+        node.get(node.origin().url("/expires-invalid"));
+        node.get(node.origin().url("/expires-invalid"));
 
-        assertEquals(1, origin.count("/expires-0"), "IMF-fixdate");
+        assertEquals(1, node.origin().count("/expires-0"), "IMF-fixdate");
         // RFC 850's two-digit year 01 is read as 2001: in the past, so stale.
-        assertEquals(2, origin.count("/expires-1"), "rfc850 date in the past");
-        assertEquals(1, origin.count("/expires-2"), "asctime");
-        assertEquals(2, origin.count("/expires-invalid"), "an invalid Expires is already stale");
+        assertEquals(2, node.origin().count("/expires-1"), "rfc850 date in the past");
+        assertEquals(1, node.origin().count("/expires-2"), "asctime");
+        assertEquals(2, node.origin().count("/expires-invalid"), "an invalid Expires is already stale");
     }
 
     @org.junit.jupiter.params.ParameterizedTest
@@ -141,36 +127,36 @@ class HttpCacheTest {
         "Sun, 06 Nov 2101 8:49:37 GMT", "twice"})
     void anExpiresNotInOneOfTheThreeFormsIsAlreadyExpired(String expires) throws Exception {
         String path = "/expires-bad-" + Integer.toHexString(expires.hashCode());
-        origin.on(path, "twice".equals(expires)
+        node.origin().on(path, "twice".equals(expires)
                 ? ScriptedOrigin.body(200, "x", "Expires", "Sun, 06 Nov 2101 08:49:37 GMT", "Expires", "Sun, 06 Nov 2101 08:49:37 GMT")
                 : ScriptedOrigin.body(200, "x", "Expires", expires));
 
-        node.get(origin.url(path));
-        HttpConnection.Response second = node.get(origin.url(path));
+        node.get(node.origin().url(path));
+        HttpConnection.Response second = node.get(node.origin().url(path));
 
         assertEquals("MISS from " + TestNode.NAME, second.header("X-Cache"), expires);
-        assertEquals(2, origin.count(path), expires);
+        assertEquals(2, node.origin().count(path), expires);
     }
 
     @Test
     void anAgeListCountsItsFirstMember() throws Exception {
-        origin.on("/age-list", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600", "Age", "7200, 0"));
+        node.origin().on("/age-list", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600", "Age", "7200, 0"));
 
-        node.get(origin.url("/age-list"));
-        HttpConnection.Response second = node.get(origin.url("/age-list"));
+        node.get(node.origin().url("/age-list"));
+        HttpConnection.Response second = node.get(node.origin().url("/age-list"));
 
         assertEquals("MISS from " + TestNode.NAME, second.header("X-Cache"), "two hours old, fresh for one: stale");
-        assertEquals(2, origin.count("/age-list"));
+        assertEquals(2, node.origin().count("/age-list"));
     }
 
     @Test
     void fieldsAQualifiedNoCacheOrPrivateNamesAreNeverServedFromTheCache() throws Exception {
-        origin.on("/named-cookie", ScriptedOrigin.body(200, "shared page", "Cache-Control",
+        node.origin().on("/named-cookie", ScriptedOrigin.body(200, "shared page", "Cache-Control",
                 "max-age=600, no-cache=\"Set-Cookie\", private=\"X-User\"", "Set-Cookie", "session=alice",
                 "X-User", "alice", "X-Shared", "yes"));
 
-        HttpConnection.Response miss = node.get(origin.url("/named-cookie"));
-        HttpConnection.Response hit = node.get(origin.url("/named-cookie"));
+        HttpConnection.Response miss = node.get(node.origin().url("/named-cookie"));
+        HttpConnection.Response hit = node.get(node.origin().url("/named-cookie"));
 
         assertEquals("session=alice", miss.header("Set-Cookie"), "the client that asked gets the origin's answer whole");
         assertEquals("alice", miss.header("X-User"));
@@ -179,22 +165,22 @@ class HttpCacheTest {
         assertEquals(null, hit.header("Set-Cookie"));
         assertEquals(null, hit.header("X-User"));
         assertEquals("yes", hit.header("X-Shared"));
-        assertEquals(1, origin.count("/named-cookie"));
+        assertEquals(1, node.origin().count("/named-cookie"));
     }
 
     @Test
     void mustUnderstandStoresWhatNoStoreAloneWouldNot() throws Exception {
-        origin.on("/must-understand", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=600, no-store, must-understand"));
-        origin.on("/must-understand-299", ScriptedOrigin.body(299, "x", "Cache-Control", "max-age=600, must-understand"));
+        node.origin().on("/must-understand", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=600, no-store, must-understand"));
+        node.origin().on("/must-understand-299", ScriptedOrigin.body(299, "x", "Cache-Control", "max-age=600, must-understand"));
 
-        node.get(origin.url("/must-understand"));
-        HttpConnection.Response hit = node.get(origin.url("/must-understand"));
-        node.get(origin.url("/must-understand-299"));
-        node.get(origin.url("/must-understand-299"));
+        node.get(node.origin().url("/must-understand"));
+        HttpConnection.Response hit = node.get(node.origin().url("/must-understand"));
+        node.get(node.origin().url("/must-understand-299"));
+        node.get(node.origin().url("/must-understand-299"));
 
         assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
-        assertEquals(1, origin.count("/must-understand"));
-        assertEquals(2, origin.count("/must-understand-299"), "a status RFC 9110 does not define is not understood");
+        assertEquals(1, node.origin().count("/must-understand"));
+        assertEquals(2, node.origin().count("/must-understand-299"), "a status RFC 9110 does not define is not understood");
     }
 
     @org.junit.jupiter.params.ParameterizedTest
@@ -206,9 +192,9 @@ class HttpCacheTest {
         java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
         String path = "/large-" + Integer.toHexString((method + header + cacheControl).hashCode());
         // 200 MiB: over cache.max-object-size (256k here), and uncacheable besides with no-store.
-        origin.on(path, ScriptedOrigin.large(200L << 20, sent, "Cache-Control", cacheControl, "ETag", "\"y\""));
+        node.origin().on(path, ScriptedOrigin.large(200L << 20, sent, "Cache-Control", cacheControl, "ETag", "\"y\""));
 
-        HttpConnection.Response response = node.send(method + " " + origin.url(path) + " HTTP/1.1\nHost: x\n"
+        HttpConnection.Response response = node.send(method + " " + node.origin().url(path) + " HTTP/1.1\nHost: x\n"
                 + (header == null ? "" : header + "\n") + "\n");
 
         int expected = method.equals("HEAD") ? 200 : header.startsWith("Range") ? 206 : 304;
@@ -222,14 +208,14 @@ class HttpCacheTest {
         // for. A storable range is answered from the slice stored: one request.
         // What the origin wrote counts what its socket buffers took too (a few MiB on loopback).
         int requests = expected == 206 && cacheControl.startsWith("max-age") ? 1 : 2;
-        await().atMost(Duration.ofSeconds(30)).until(() -> origin.completed(path) == requests);
+        await().atMost(Duration.ofSeconds(30)).until(() -> node.origin().completed(path) == requests);
         assertTrue(sent.get() <= 8L << 20, sent.get() + " body bytes sent by the origin for " + method + " " + header);
     }
 
     @Test
     void a304AboutAnotherRepresentationLeavesTheEntryAndAsksAgainUnconditionally() throws Exception {
         AtomicInteger asked = new AtomicInteger();
-        origin.on("/other-representation", exchange -> {
+        node.origin().on("/other-representation", exchange -> {
             int n = asked.incrementAndGet();
             if (exchange.getRequestHeaders().containsKey("If-None-Match")) {
                 // Another representation's validator: this 304 is not about the stored one.
@@ -242,14 +228,14 @@ class HttpCacheTest {
                     "Cache-Control", n == 1 ? "max-age=0" : "max-age=600").answer(exchange);
         });
 
-        node.get(origin.url("/other-representation"));
-        HttpConnection.Response refreshed = node.get(origin.url("/other-representation"));
-        HttpConnection.Response hit = node.get(origin.url("/other-representation"));
+        node.get(node.origin().url("/other-representation"));
+        HttpConnection.Response refreshed = node.get(node.origin().url("/other-representation"));
+        HttpConnection.Response hit = node.get(node.origin().url("/other-representation"));
 
         assertEquals(200, refreshed.status());
         assertEquals("second", refreshed.text(), "not the stored body under the 304's fields");
         assertEquals("\"v2\"", refreshed.header("ETag"));
-        assertEquals(3, origin.count("/other-representation"), "the first GET, the conditional, the unconditional");
+        assertEquals(3, node.origin().count("/other-representation"), "the first GET, the conditional, the unconditional");
         assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
         assertEquals("second", hit.text());
     }
@@ -257,41 +243,41 @@ class HttpCacheTest {
     @Test
     void staleWhileRevalidateServesAtOnceAndRevalidatesInTheBackground() throws Exception {
         AtomicInteger version = new AtomicInteger();
-        origin.on("/swr", exchange -> {
+        node.origin().on("/swr", exchange -> {
             int n = version.incrementAndGet();
             // The first answer is stale on arrival (Age 100, max-age 60) but inside its window.
             ScriptedOrigin.body(200, "v" + n, "Cache-Control", n == 1 ? "max-age=60, stale-while-revalidate=600" : "max-age=600",
                     "Age", n == 1 ? "100" : "0").answer(exchange);
         });
 
-        node.get(origin.url("/swr"));
-        HttpConnection.Response stale = node.get(origin.url("/swr"));
+        node.get(node.origin().url("/swr"));
+        HttpConnection.Response stale = node.get(node.origin().url("/swr"));
 
         assertEquals("v1", stale.text(), "served at once, stale");
         assertEquals("HIT from " + TestNode.NAME, stale.header("X-Cache"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> node.get(origin.url("/swr")).text().equals("v2"));
-        assertEquals(2, origin.count("/swr"), "one background revalidation");
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.get(node.origin().url("/swr")).text().equals("v2"));
+        assertEquals(2, node.origin().count("/swr"), "one background revalidation");
     }
 
     @Test
     void staleIfErrorServesTheStaleEntryForAn5xxInItsWindowOnly() throws Exception {
         AtomicInteger sie = new AtomicInteger();
-        origin.on("/sie", exchange -> (sie.incrementAndGet() == 1
+        node.origin().on("/sie", exchange -> (sie.incrementAndGet() == 1
                 ? ScriptedOrigin.body(200, "kept", "Cache-Control", "max-age=60, stale-if-error=600", "Age", "100")
                 : ScriptedOrigin.body(503, "down")).answer(exchange));
         AtomicInteger plain = new AtomicInteger();
-        origin.on("/no-sie", exchange -> (plain.incrementAndGet() == 1
+        node.origin().on("/no-sie", exchange -> (plain.incrementAndGet() == 1
                 ? ScriptedOrigin.body(200, "kept", "Cache-Control", "max-age=60", "Age", "100")
                 : ScriptedOrigin.body(503, "down")).answer(exchange));
 
-        node.get(origin.url("/sie"));
-        HttpConnection.Response served = node.get(origin.url("/sie"));
-        node.get(origin.url("/no-sie"));
-        HttpConnection.Response passed = node.get(origin.url("/no-sie"));
+        node.get(node.origin().url("/sie"));
+        HttpConnection.Response served = node.get(node.origin().url("/sie"));
+        node.get(node.origin().url("/no-sie"));
+        HttpConnection.Response passed = node.get(node.origin().url("/no-sie"));
 
         assertEquals(200, served.status());
         assertEquals("kept", served.text());
-        assertEquals(2, origin.count("/sie"), "the origin was asked, and failed");
+        assertEquals(2, node.origin().count("/sie"), "the origin was asked, and failed");
         assertEquals(503, passed.status(), "a 5xx is passed on unless the response said stale-if-error");
     }
 
@@ -322,10 +308,10 @@ class HttpCacheTest {
 
     @Test
     void receivedAgeCountsAndIsSentOnHits() throws Exception {
-        origin.on("/aged", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600", "Age", "100"));
+        node.origin().on("/aged", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600", "Age", "100"));
 
-        node.get(origin.url("/aged"));
-        HttpConnection.Response hit = node.get(origin.url("/aged"));
+        node.get(node.origin().url("/aged"));
+        HttpConnection.Response hit = node.get(node.origin().url("/aged"));
 
         assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
         assertTrue(Long.parseLong(hit.header("Age")) >= 100, hit.header("Age"));
@@ -334,7 +320,7 @@ class HttpCacheTest {
     @Test
     void staleEntriesAreRevalidatedAndA304UpdatesTheStoredHeaders() throws Exception {
         AtomicInteger version = new AtomicInteger();
-        origin.on("/revalidate", exchange -> {
+        node.origin().on("/revalidate", exchange -> {
             int v = version.incrementAndGet();
             exchange.getResponseHeaders().add("Cache-Control", "max-age=0");
             exchange.getResponseHeaders().add("ETag", "\"v1\"");
@@ -348,58 +334,58 @@ class HttpCacheTest {
             exchange.getResponseBody().write(body);
         });
 
-        node.get(origin.url("/revalidate"));
-        HttpConnection.Response refreshed = node.get(origin.url("/revalidate"));
+        node.get(node.origin().url("/revalidate"));
+        HttpConnection.Response refreshed = node.get(node.origin().url("/revalidate"));
 
         assertEquals(200, refreshed.status());
         assertEquals("revalidated body", refreshed.text());
         assertEquals("2", refreshed.header("X-Version"), "the 304's fields replace the stored ones");
         assertEquals("HIT from " + TestNode.NAME, refreshed.header("X-Cache"));
-        assertEquals(2, origin.count("/revalidate"));
-        assertEquals("\"v1\"", origin.requests("/revalidate").get(1).getFirst("If-None-Match"));
-        assertTrue(node.node.httpStats().revalidations() >= 1);
+        assertEquals(2, node.origin().count("/revalidate"));
+        assertEquals("\"v1\"", node.origin().requests("/revalidate").get(1).getFirst("If-None-Match"));
+        assertTrue(node.sibyl().httpStats().revalidations() >= 1);
     }
 
     @Test
     void requestDirectivesNoCacheMaxAgeMinFreshAndMaxStale() throws Exception {
-        origin.on("/directives", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600"));
-        origin.on("/stale", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=0"));
-        node.get(origin.url("/directives"));
+        node.origin().on("/directives", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600"));
+        node.origin().on("/stale", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=0"));
+        node.get(node.origin().url("/directives"));
 
-        node.get(origin.url("/directives"), "Cache-Control: no-cache");
-        assertEquals(2, origin.count("/directives"), "no-cache goes to the origin");
-        node.get(origin.url("/directives"), "Pragma: no-cache");
-        assertEquals(3, origin.count("/directives"), "Pragma: no-cache without Cache-Control counts as no-cache");
-        node.get(origin.url("/directives"), "Cache-Control: min-fresh=7200");
-        assertEquals(4, origin.count("/directives"), "min-fresh beyond the lifetime");
+        node.get(node.origin().url("/directives"), "Cache-Control: no-cache");
+        assertEquals(2, node.origin().count("/directives"), "no-cache goes to the origin");
+        node.get(node.origin().url("/directives"), "Pragma: no-cache");
+        assertEquals(3, node.origin().count("/directives"), "Pragma: no-cache without Cache-Control counts as no-cache");
+        node.get(node.origin().url("/directives"), "Cache-Control: min-fresh=7200");
+        assertEquals(4, node.origin().count("/directives"), "min-fresh beyond the lifetime");
         assertEquals("HIT from " + TestNode.NAME,
-                node.get(origin.url("/directives"), "Cache-Control: max-age=60").header("X-Cache"));
-        assertEquals(4, origin.count("/directives"));
+                node.get(node.origin().url("/directives"), "Cache-Control: max-age=60").header("X-Cache"));
+        assertEquals(4, node.origin().count("/directives"));
 
-        node.get(origin.url("/stale"));
-        HttpConnection.Response staleOk = node.get(origin.url("/stale"), "Cache-Control: max-stale=600");
+        node.get(node.origin().url("/stale"));
+        HttpConnection.Response staleOk = node.get(node.origin().url("/stale"), "Cache-Control: max-stale=600");
         assertEquals("HIT from " + TestNode.NAME, staleOk.header("X-Cache"));
-        assertEquals(1, origin.count("/stale"));
+        assertEquals(1, node.origin().count("/stale"));
     }
 
     @Test
     void onlyIfCachedIs504WhenNotHeldAndAHitWhenHeld() throws Exception {
-        origin.on("/only-if-cached", ScriptedOrigin.body(200, "held", "Cache-Control", "max-age=3600"));
+        node.origin().on("/only-if-cached", ScriptedOrigin.body(200, "held", "Cache-Control", "max-age=3600"));
 
-        HttpConnection.Response notHeld = node.get(origin.url("/only-if-cached"), "Cache-Control: only-if-cached");
+        HttpConnection.Response notHeld = node.get(node.origin().url("/only-if-cached"), "Cache-Control: only-if-cached");
         assertEquals(504, notHeld.status());
-        assertEquals(0, origin.count("/only-if-cached"));
+        assertEquals(0, node.origin().count("/only-if-cached"));
 
-        node.get(origin.url("/only-if-cached"));
-        HttpConnection.Response held = node.get(origin.url("/only-if-cached"), "Cache-Control: only-if-cached");
+        node.get(node.origin().url("/only-if-cached"));
+        HttpConnection.Response held = node.get(node.origin().url("/only-if-cached"), "Cache-Control: only-if-cached");
         assertEquals(200, held.status());
         assertEquals("held", held.text());
-        assertEquals(1, origin.count("/only-if-cached"));
+        assertEquals(1, node.origin().count("/only-if-cached"));
     }
 
     @Test
     void varyKeepsAVariantPerNormalisedRequestValue() throws Exception {
-        origin.on("/vary", exchange -> {
+        node.origin().on("/vary", exchange -> {
             String encoding = String.valueOf(exchange.getRequestHeaders().getFirst("Accept-Encoding"));
             exchange.getResponseHeaders().add("Cache-Control", "max-age=3600");
             exchange.getResponseHeaders().add("Vary", "accept-encoding");
@@ -408,27 +394,27 @@ class HttpCacheTest {
             exchange.getResponseBody().write(body);
         });
 
-        assertEquals("for gzip, br", node.get(origin.url("/vary"), "Accept-Encoding: gzip, br").text());
-        assertEquals("for identity", node.get(origin.url("/vary"), "Accept-Encoding: identity").text());
-        HttpConnection.Response gzip = node.get(origin.url("/vary"), "Accept-Encoding:   gzip,   br");
-        HttpConnection.Response identity = node.get(origin.url("/vary"), "Accept-Encoding: identity");
+        assertEquals("for gzip, br", node.get(node.origin().url("/vary"), "Accept-Encoding: gzip, br").text());
+        assertEquals("for identity", node.get(node.origin().url("/vary"), "Accept-Encoding: identity").text());
+        HttpConnection.Response gzip = node.get(node.origin().url("/vary"), "Accept-Encoding:   gzip,   br");
+        HttpConnection.Response identity = node.get(node.origin().url("/vary"), "Accept-Encoding: identity");
 
         assertEquals("for gzip, br", gzip.text());
         assertEquals("HIT from " + TestNode.NAME, gzip.header("X-Cache"));
         assertEquals("for identity", identity.text());
         assertEquals("HIT from " + TestNode.NAME, identity.header("X-Cache"));
-        assertEquals(2, origin.count("/vary"));
+        assertEquals(2, node.origin().count("/vary"));
     }
 
     @Test
     void conditionalRequestsAreAnswered304FromTheCache() throws Exception {
-        origin.on("/conditional", ScriptedOrigin.body(200, "body", "Cache-Control", "max-age=3600", "ETag", "\"abc\"",
+        node.origin().on("/conditional", ScriptedOrigin.body(200, "body", "Cache-Control", "max-age=3600", "ETag", "\"abc\"",
                 "Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT"));
-        node.get(origin.url("/conditional"));
+        node.get(node.origin().url("/conditional"));
 
-        HttpConnection.Response inm = node.get(origin.url("/conditional"), "If-None-Match: \"x\", W/\"abc\"");
-        HttpConnection.Response ims = node.get(origin.url("/conditional"), "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT");
-        HttpConnection.Response changed = node.get(origin.url("/conditional"), "If-None-Match: \"other\"");
+        HttpConnection.Response inm = node.get(node.origin().url("/conditional"), "If-None-Match: \"x\", W/\"abc\"");
+        HttpConnection.Response ims = node.get(node.origin().url("/conditional"), "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT");
+        HttpConnection.Response changed = node.get(node.origin().url("/conditional"), "If-None-Match: \"other\"");
 
         assertEquals(304, inm.status());
         assertEquals("\"abc\"", inm.header("ETag"));
@@ -436,45 +422,45 @@ class HttpCacheTest {
         assertEquals(304, ims.status());
         assertEquals(200, changed.status());
         assertEquals("body", changed.text());
-        assertEquals(1, origin.count("/conditional"));
+        assertEquals(1, node.origin().count("/conditional"));
     }
 
     @Test
     void aConditionalMissIsFetchedWholeStoredAndAnsweredFromTheEntry() throws Exception {
-        origin.on("/conditional-miss", ScriptedOrigin.body(200, "whole", "Cache-Control", "max-age=3600", "ETag", "\"e\""));
+        node.origin().on("/conditional-miss", ScriptedOrigin.body(200, "whole", "Cache-Control", "max-age=3600", "ETag", "\"e\""));
 
-        HttpConnection.Response response = node.get(origin.url("/conditional-miss"), "If-None-Match: \"e\"");
+        HttpConnection.Response response = node.get(node.origin().url("/conditional-miss"), "If-None-Match: \"e\"");
 
         assertEquals(304, response.status());
-        assertNull(origin.requests("/conditional-miss").get(0).getFirst("If-None-Match"));
-        assertEquals("whole", node.get(origin.url("/conditional-miss")).text());
-        assertEquals(1, origin.count("/conditional-miss"));
+        assertNull(node.origin().requests("/conditional-miss").get(0).getFirst("If-None-Match"));
+        assertEquals("whole", node.get(node.origin().url("/conditional-miss")).text());
+        assertEquals(1, node.origin().count("/conditional-miss"));
     }
 
     @Test
     void headIsAnsweredFromAStoredGetAndAHeadMissStoresTheGet() throws Exception {
-        origin.on("/head", ScriptedOrigin.body(200, "twelve bytes", "Cache-Control", "max-age=3600"));
+        node.origin().on("/head", ScriptedOrigin.body(200, "twelve bytes", "Cache-Control", "max-age=3600"));
 
-        HttpConnection.Response head = node.send("HEAD " + origin.url("/head") + " HTTP/1.1\nHost: x\n\n");
-        HttpConnection.Response get = node.get(origin.url("/head"));
+        HttpConnection.Response head = node.send("HEAD " + node.origin().url("/head") + " HTTP/1.1\nHost: x\n\n");
+        HttpConnection.Response get = node.get(node.origin().url("/head"));
 
         assertEquals(200, head.status());
         assertEquals("12", head.header("Content-Length"));
         assertEquals(0, head.body().length);
         assertEquals("twelve bytes", get.text());
         assertEquals("HIT from " + TestNode.NAME, get.header("X-Cache"));
-        assertEquals(1, origin.count("/head"));
+        assertEquals(1, node.origin().count("/head"));
     }
 
     @Test
     void aByteRangeOfAStoredResponse() throws Exception {
-        origin.on("/range", ScriptedOrigin.body(200, "0123456789", "Cache-Control", "max-age=3600", "ETag", "\"r\""));
-        node.get(origin.url("/range"));
+        node.origin().on("/range", ScriptedOrigin.body(200, "0123456789", "Cache-Control", "max-age=3600", "ETag", "\"r\""));
+        node.get(node.origin().url("/range"));
 
-        HttpConnection.Response middle = node.get(origin.url("/range"), "Range: bytes=2-5");
-        HttpConnection.Response suffix = node.get(origin.url("/range"), "Range: bytes=-3");
-        HttpConnection.Response beyond = node.get(origin.url("/range"), "Range: bytes=20-");
-        HttpConnection.Response otherVersion = node.get(origin.url("/range"), "Range: bytes=2-5", "If-Range: \"old\"");
+        HttpConnection.Response middle = node.get(node.origin().url("/range"), "Range: bytes=2-5");
+        HttpConnection.Response suffix = node.get(node.origin().url("/range"), "Range: bytes=-3");
+        HttpConnection.Response beyond = node.get(node.origin().url("/range"), "Range: bytes=20-");
+        HttpConnection.Response otherVersion = node.get(node.origin().url("/range"), "Range: bytes=2-5", "If-Range: \"old\"");
 
         assertEquals(206, middle.status());
         assertEquals("2345", middle.text());
@@ -484,57 +470,57 @@ class HttpCacheTest {
         assertEquals("bytes */10", beyond.header("Content-Range"));
         assertEquals(200, otherVersion.status());
         assertEquals("0123456789", otherVersion.text());
-        assertEquals(1, origin.count("/range"));
+        assertEquals(1, node.origin().count("/range"));
     }
 
     @Test
     void aSuccessfulUnsafeMethodInvalidatesTheUrl() throws Exception {
-        origin.on("/unsafe", exchange -> {
+        node.origin().on("/unsafe", exchange -> {
             byte[] received = exchange.getRequestBody().readAllBytes();
             byte[] body = (exchange.getRequestMethod() + " " + new String(received)).getBytes();
             exchange.getResponseHeaders().add("Cache-Control", "max-age=3600");
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
         });
-        node.get(origin.url("/unsafe"));
+        node.get(node.origin().url("/unsafe"));
 
-        HttpConnection.Response post = node.send("POST " + origin.url("/unsafe") + " HTTP/1.1\nHost: x\n"
+        HttpConnection.Response post = node.send("POST " + node.origin().url("/unsafe") + " HTTP/1.1\nHost: x\n"
                 + "Content-Length: 5\n\nhello");
-        HttpConnection.Response chunkedPut = node.send("PUT " + origin.url("/unsafe") + " HTTP/1.1\nHost: x\n"
+        HttpConnection.Response chunkedPut = node.send("PUT " + node.origin().url("/unsafe") + " HTTP/1.1\nHost: x\n"
                 + "Transfer-Encoding: chunked\n\n3\nabc\n2\nde\n0\n\n");
-        HttpConnection.Response after = node.get(origin.url("/unsafe"));
+        HttpConnection.Response after = node.get(node.origin().url("/unsafe"));
 
         assertEquals("POST hello", post.text());
         assertEquals("PUT abcde", chunkedPut.text());
         assertEquals("MISS from " + TestNode.NAME, after.header("X-Cache"));
-        assertEquals(4, origin.count("/unsafe"));
+        assertEquals(4, node.origin().count("/unsafe"));
     }
 
     @Test
     void aSuccessfulUnsafeMethodInvalidatesItsLocationAndContentLocationOnTheSameOriginOnly() throws Exception {
         for (String path : List.of("/created", "/content-here", "/elsewhere-kept")) {
-            origin.on(path, ScriptedOrigin.body(200, path, "Cache-Control", "max-age=3600"));
-            node.get(origin.url(path));
+            node.origin().on(path, ScriptedOrigin.body(200, path, "Cache-Control", "max-age=3600"));
+            node.get(node.origin().url(path));
         }
-        String otherOrigin = "http://localhost:" + origin.port() + "/elsewhere-kept"; // another host name: another origin
+        String otherOrigin = "http://localhost:" + node.origin().port() + "/elsewhere-kept"; // another host name: another origin
         node.get(otherOrigin);
-        origin.on("/collection", exchange -> {
+        node.origin().on("/collection", exchange -> {
             exchange.getRequestBody().readAllBytes();
             exchange.getResponseHeaders().add("Location", "created");
-            exchange.getResponseHeaders().add("Content-Location", origin.url("/content-here"));
+            exchange.getResponseHeaders().add("Content-Location", node.origin().url("/content-here"));
             exchange.sendResponseHeaders(201, -1);
         });
-        origin.on("/moved", exchange -> {
+        node.origin().on("/moved", exchange -> {
             exchange.getRequestBody().readAllBytes();
             exchange.getResponseHeaders().add("Location", otherOrigin);
             exchange.sendResponseHeaders(303, -1);
         });
 
-        assertEquals(201, node.send("POST " + origin.url("/collection") + " HTTP/1.1\nHost: x\nContent-Length: 1\n\nx").status());
-        assertEquals(303, node.send("POST " + origin.url("/moved") + " HTTP/1.1\nHost: x\nContent-Length: 1\n\nx").status());
+        assertEquals(201, node.send("POST " + node.origin().url("/collection") + " HTTP/1.1\nHost: x\nContent-Length: 1\n\nx").status());
+        assertEquals(303, node.send("POST " + node.origin().url("/moved") + " HTTP/1.1\nHost: x\nContent-Length: 1\n\nx").status());
 
-        assertEquals("MISS from " + TestNode.NAME, node.get(origin.url("/created")).header("X-Cache"), "a relative Location");
-        assertEquals("MISS from " + TestNode.NAME, node.get(origin.url("/content-here")).header("X-Cache"));
+        assertEquals("MISS from " + TestNode.NAME, node.get(node.origin().url("/created")).header("X-Cache"), "a relative Location");
+        assertEquals("MISS from " + TestNode.NAME, node.get(node.origin().url("/content-here")).header("X-Cache"));
         assertEquals("HIT from " + TestNode.NAME, node.get(otherOrigin).header("X-Cache"),
                 "a Location on another origin is not invalidated");
     }
@@ -542,7 +528,7 @@ class HttpCacheTest {
     @Test
     void a200ToAHeadPassedOnRefreshesTheStoredGetItDescribes() throws Exception {
         AtomicInteger gets = new AtomicInteger();
-        origin.on("/head-refresh", exchange -> {
+        node.origin().on("/head-refresh", exchange -> {
             if (exchange.getRequestMethod().equals("GET")) {
                 gets.incrementAndGet();
                 ScriptedOrigin.body(200, "body", "Cache-Control", "max-age=60", "Age", "100", "ETag", "\"a\"").answer(exchange);
@@ -554,7 +540,7 @@ class HttpCacheTest {
                 exchange.sendResponseHeaders(200, -1);
             }
         });
-        origin.on("/head-longer", exchange -> {
+        node.origin().on("/head-longer", exchange -> {
             if (exchange.getRequestMethod().equals("GET")) {
                 ScriptedOrigin.body(200, "body", "Cache-Control", "max-age=60", "Age", "100", "ETag", "\"a\"").answer(exchange);
             } else {
@@ -564,7 +550,7 @@ class HttpCacheTest {
                 exchange.sendResponseHeaders(200, -1);
             }
         });
-        origin.on("/head-other", exchange -> {
+        node.origin().on("/head-other", exchange -> {
             if (exchange.getRequestMethod().equals("GET")) {
                 ScriptedOrigin.body(200, "body", "Cache-Control", "max-age=60", "Age", "100", "ETag", "\"a\"").answer(exchange);
             } else {
@@ -574,16 +560,16 @@ class HttpCacheTest {
             }
         });
 
-        node.get(origin.url("/head-refresh")); // stored, stale already (Age 100, max-age 60)
-        node.get(origin.url("/head-other"));
+        node.get(node.origin().url("/head-refresh")); // stored, stale already (Age 100, max-age 60)
+        node.get(node.origin().url("/head-other"));
         // A HEAD with Authorization is passed on as it is; its public answer may update the entry.
-        node.send("HEAD " + origin.url("/head-refresh") + " HTTP/1.1\nHost: x\nAuthorization: Basic dTpw\n\n");
-        node.send("HEAD " + origin.url("/head-other") + " HTTP/1.1\nHost: x\nAuthorization: Basic dTpw\n\n");
-        node.get(origin.url("/head-longer"));
-        node.send("HEAD " + origin.url("/head-longer") + " HTTP/1.1\nHost: x\nAuthorization: Basic dTpw\n\n");
-        HttpConnection.Response longer = node.get(origin.url("/head-longer"));
-        HttpConnection.Response refreshed = node.get(origin.url("/head-refresh"));
-        HttpConnection.Response other = node.get(origin.url("/head-other"));
+        node.send("HEAD " + node.origin().url("/head-refresh") + " HTTP/1.1\nHost: x\nAuthorization: Basic dTpw\n\n");
+        node.send("HEAD " + node.origin().url("/head-other") + " HTTP/1.1\nHost: x\nAuthorization: Basic dTpw\n\n");
+        node.get(node.origin().url("/head-longer"));
+        node.send("HEAD " + node.origin().url("/head-longer") + " HTTP/1.1\nHost: x\nAuthorization: Basic dTpw\n\n");
+        HttpConnection.Response longer = node.get(node.origin().url("/head-longer"));
+        HttpConnection.Response refreshed = node.get(node.origin().url("/head-refresh"));
+        HttpConnection.Response other = node.get(node.origin().url("/head-other"));
 
         assertEquals("HIT from " + TestNode.NAME, refreshed.header("X-Cache"), "fresh again from the HEAD's max-age");
         assertEquals("yes", refreshed.header("X-Refreshed"));
@@ -674,7 +660,7 @@ class HttpCacheTest {
             assertEquals("12", refreshed.header("Content-Length"));
             assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
             assertEquals("twelve bytes", hit.text());
-            List<sibyl.node.cache.CacheEntry> stored = node.node.index().peek(sibyl.node.cache.CacheKey.of(url));
+            List<sibyl.node.cache.CacheEntry> stored = node.sibyl().index().peek(sibyl.node.cache.CacheKey.of(url));
             assertEquals(1, stored.size());
             assertEquals(null, stored.get(0).headers().get("Content-Length"), "framing is never stored: it comes from the body");
             assertEquals(2, asked.get());
@@ -683,51 +669,51 @@ class HttpCacheTest {
 
     @Test
     void explicitFreshnessIsHonouredForAnyStatus() throws Exception {
-        origin.on("/error-cached", ScriptedOrigin.body(500, "busy", "Cache-Control", "max-age=60"));
+        node.origin().on("/error-cached", ScriptedOrigin.body(500, "busy", "Cache-Control", "max-age=60"));
 
-        node.get(origin.url("/error-cached"));
-        HttpConnection.Response hit = node.get(origin.url("/error-cached"));
+        node.get(node.origin().url("/error-cached"));
+        HttpConnection.Response hit = node.get(node.origin().url("/error-cached"));
 
         assertEquals(500, hit.status());
         assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
-        assertEquals(1, origin.count("/error-cached"));
+        assertEquals(1, node.origin().count("/error-cached"));
     }
 
     @Test
     void purgeRemovesEveryVariant() throws Exception {
-        origin.on("/purge", exchange -> {
+        node.origin().on("/purge", exchange -> {
             exchange.getResponseHeaders().add("Cache-Control", "max-age=3600");
             exchange.getResponseHeaders().add("Vary", "Accept-Language");
             exchange.sendResponseHeaders(200, 1);
             exchange.getResponseBody().write('x');
         });
-        node.get(origin.url("/purge"), "Accept-Language: en");
-        node.get(origin.url("/purge"), "Accept-Language: fr");
+        node.get(node.origin().url("/purge"), "Accept-Language: en");
+        node.get(node.origin().url("/purge"), "Accept-Language: fr");
 
-        HttpConnection.Response purged = node.send("PURGE " + origin.url("/purge") + " HTTP/1.1\nHost: x\n\n");
-        HttpConnection.Response again = node.send("PURGE " + origin.url("/purge") + " HTTP/1.1\nHost: x\n\n");
+        HttpConnection.Response purged = node.send("PURGE " + node.origin().url("/purge") + " HTTP/1.1\nHost: x\n\n");
+        HttpConnection.Response again = node.send("PURGE " + node.origin().url("/purge") + " HTTP/1.1\nHost: x\n\n");
 
         assertEquals(200, purged.status());
         assertEquals(404, again.status());
-        assertEquals("MISS from " + TestNode.NAME, node.get(origin.url("/purge"), "Accept-Language: fr").header("X-Cache"));
-        assertEquals(3, origin.count("/purge"));
+        assertEquals("MISS from " + TestNode.NAME, node.get(node.origin().url("/purge"), "Accept-Language: fr").header("X-Cache"));
+        assertEquals(3, node.origin().count("/purge"));
     }
 
     @Test
     void hopByHopFieldsAndThoseConnectionNamesAreNotForwarded() throws Exception {
-        origin.on("/hop", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600", "Connection", "X-Origin-Hop",
+        node.origin().on("/hop", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600", "Connection", "X-Origin-Hop",
                 "X-Origin-Hop", "secret", "Keep-Alive", "timeout=5"));
 
-        HttpConnection.Response response = node.get(origin.url("/hop"), "Connection: X-Client-Hop", "X-Client-Hop: 1",
+        HttpConnection.Response response = node.get(node.origin().url("/hop"), "Connection: X-Client-Hop", "X-Client-Hop: 1",
                 "Proxy-Authorization: Basic dTpw");
-        HttpConnection.Response hit = node.get(origin.url("/hop"));
+        HttpConnection.Response hit = node.get(node.origin().url("/hop"));
 
         assertNull(response.header("X-Origin-Hop"));
         assertNull(response.header("Keep-Alive"));
         assertNull(hit.header("X-Origin-Hop"));
-        assertNull(origin.requests("/hop").get(0).getFirst("X-Client-Hop"));
-        assertNull(origin.requests("/hop").get(0).getFirst("Proxy-Authorization"));
-        assertEquals("127.0.0.1", origin.requests("/hop").get(0).getFirst("X-Forwarded-For"));
+        assertNull(node.origin().requests("/hop").get(0).getFirst("X-Client-Hop"));
+        assertNull(node.origin().requests("/hop").get(0).getFirst("Proxy-Authorization"));
+        assertEquals("127.0.0.1", node.origin().requests("/hop").get(0).getFirst("X-Forwarded-For"));
     }
 
     @Test
@@ -735,7 +721,7 @@ class HttpCacheTest {
         CountDownLatch release = new CountDownLatch(1);
         byte[] body = new byte[100_000];
         new Random(7).nextBytes(body);
-        origin.on("/slow", exchange -> {
+        node.origin().on("/slow", exchange -> {
             try {
                 release.await();
             } catch (InterruptedException e) {
@@ -750,9 +736,9 @@ class HttpCacheTest {
         try {
             List<Future<HttpConnection.Response>> responses = new ArrayList<>();
             for (int i = 0; i < clients; i++) {
-                responses.add(pool.submit(() -> node.get(origin.url("/slow"))));
+                responses.add(pool.submit(() -> node.get(node.origin().url("/slow"))));
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> origin.count("/slow") == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> node.origin().count("/slow") == 1);
             release.countDown();
             for (Future<HttpConnection.Response> response : responses) {
                 assertArrayEquals(body, response.get().body());
@@ -760,14 +746,14 @@ class HttpCacheTest {
         } finally {
             pool.shutdownNow();
         }
-        assertEquals(1, origin.count("/slow"));
+        assertEquals(1, node.origin().count("/slow"));
     }
 
     @Test
     void aResponseOverMaxObjectSizeStreamsThroughUnstored() throws Exception {
         byte[] body = new byte[600_000];
         new Random(3).nextBytes(body);
-        origin.on("/large", exchange -> {
+        node.origin().on("/large", exchange -> {
             exchange.getResponseHeaders().add("Cache-Control", "max-age=3600");
             exchange.sendResponseHeaders(200, 0); // chunked: the size is only known as it arrives
             try (OutputStream out = exchange.getResponseBody()) {
@@ -775,19 +761,19 @@ class HttpCacheTest {
             }
         });
 
-        HttpConnection.Response first = node.get(origin.url("/large"));
-        HttpConnection.Response second = node.get(origin.url("/large"));
+        HttpConnection.Response first = node.get(node.origin().url("/large"));
+        HttpConnection.Response second = node.get(node.origin().url("/large"));
 
         assertArrayEquals(body, first.body());
         assertTrue(first.chunked());
         assertArrayEquals(body, second.body());
-        assertEquals(2, origin.count("/large"));
-        assertTrue(node.node.index().peek(sibyl.node.cache.CacheKey.of(origin.url("/large"))).isEmpty());
+        assertEquals(2, node.origin().count("/large"));
+        assertTrue(node.sibyl().index().peek(sibyl.node.cache.CacheKey.of(node.origin().url("/large"))).isEmpty());
     }
 
     @Test
     void chunkedOriginBodiesReachHttp10ClientsDelimitedByTheClose() throws Exception {
-        origin.on("/chunked", exchange -> {
+        node.origin().on("/chunked", exchange -> {
             exchange.getResponseHeaders().add("Cache-Control", "max-age=0, must-revalidate");
             exchange.sendResponseHeaders(200, 0);
             try (OutputStream out = exchange.getResponseBody()) {
@@ -796,7 +782,7 @@ class HttpCacheTest {
         });
 
         try (HttpConnection connection = node.connect()) {
-            HttpConnection.Response response = connection.send("GET " + origin.url("/chunked") + " HTTP/1.0\n\n");
+            HttpConnection.Response response = connection.send("GET " + node.origin().url("/chunked") + " HTTP/1.0\n\n");
             assertEquals("chunked body", response.text());
             assertNull(response.header("Transfer-Encoding"));
             assertEquals("close", response.header("Connection"));
@@ -805,45 +791,45 @@ class HttpCacheTest {
 
     @Test
     void keepAliveServesPipelinedRequestsInOrder() throws Exception {
-        origin.on("/one", ScriptedOrigin.body(200, "one", "Cache-Control", "max-age=3600"));
-        origin.on("/two", ScriptedOrigin.body(200, "two", "Cache-Control", "max-age=3600"));
+        node.origin().on("/one", ScriptedOrigin.body(200, "one", "Cache-Control", "max-age=3600"));
+        node.origin().on("/two", ScriptedOrigin.body(200, "two", "Cache-Control", "max-age=3600"));
 
         try (HttpConnection connection = node.connect()) {
-            connection.write("GET " + origin.url("/one") + " HTTP/1.1\nHost: x\n\nGET " + origin.url("/two")
+            connection.write("GET " + node.origin().url("/one") + " HTTP/1.1\nHost: x\n\nGET " + node.origin().url("/two")
                     + " HTTP/1.1\nHost: x\n\n");
             assertEquals("one", connection.read(false).text());
             assertEquals("two", connection.read(false).text());
-            HttpConnection.Response http10 = connection.send("GET " + origin.url("/one")
+            HttpConnection.Response http10 = connection.send("GET " + node.origin().url("/one")
                     + " HTTP/1.0\nConnection: keep-alive\n\n");
             assertEquals("keep-alive", http10.header("Connection"));
-            assertEquals("one", connection.send("GET " + origin.url("/one") + " HTTP/1.1\nHost: x\n\n").text());
+            assertEquals("one", connection.send("GET " + node.origin().url("/one") + " HTTP/1.1\nHost: x\n\n").text());
         }
     }
 
     @Test
     void icpAnswersHitOnlyForWhatIsHeldFreshForThirtySecondsMore() throws Exception {
-        origin.on("/icp-long", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600"));
-        origin.on("/icp-short", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=10"));
-        node.get(origin.url("/icp-long"));
-        node.get(origin.url("/icp-short"));
+        node.origin().on("/icp-long", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=3600"));
+        node.origin().on("/icp-short", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=10"));
+        node.get(node.origin().url("/icp-long"));
+        node.get(node.origin().url("/icp-short"));
 
-        try (IcpClient icp = IcpClient.openFor(node.node.icpAddresses().get(0))) {
-            java.net.InetSocketAddress address = node.node.icpAddresses().get(0);
-            assertEquals(IcpOpcode.HIT, icp.query(address, origin.url("/icp-long"), Duration.ofSeconds(2)).join().message().opcode());
-            assertEquals(IcpOpcode.MISS, icp.query(address, origin.url("/icp-short"), Duration.ofSeconds(2)).join().message().opcode());
-            assertEquals(IcpOpcode.MISS, icp.query(address, origin.url("/icp-never"), Duration.ofSeconds(2)).join().message().opcode());
+        try (IcpClient icp = IcpClient.openFor(node.sibyl().icpAddresses().get(0))) {
+            java.net.InetSocketAddress address = node.sibyl().icpAddresses().get(0);
+            assertEquals(IcpOpcode.HIT, icp.query(address, node.origin().url("/icp-long"), Duration.ofSeconds(2)).join().message().opcode());
+            assertEquals(IcpOpcode.MISS, icp.query(address, node.origin().url("/icp-short"), Duration.ofSeconds(2)).join().message().opcode());
+            assertEquals(IcpOpcode.MISS, icp.query(address, node.origin().url("/icp-never"), Duration.ofSeconds(2)).join().message().opcode());
         }
     }
 
     @Test
     void originHostNamesAreResolved() throws Exception {
-        origin.on("/named", ScriptedOrigin.body(200, "by name", "Cache-Control", "max-age=60"));
+        node.origin().on("/named", ScriptedOrigin.body(200, "by name", "Cache-Control", "max-age=60"));
 
-        HttpConnection.Response response = node.get("http://localhost:" + origin.port() + "/named");
+        HttpConnection.Response response = node.get("http://localhost:" + node.origin().port() + "/named");
 
         assertEquals(200, response.status());
         assertEquals("by name", response.text());
-        assertEquals("localhost:" + origin.port(), origin.requests("/named").get(0).getFirst("Host"));
+        assertEquals("localhost:" + node.origin().port(), node.origin().requests("/named").get(0).getFirst("Host"));
     }
 
     @Test

@@ -9,15 +9,12 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -29,10 +26,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 class SlicedRangesTest {
     static final int SLICE = 16 * 1024;
 
-    @TempDir
-    static Path directory;
-    static ScriptedOrigin origin;
-    static TestNode node;
+    @RegisterExtension
+    static final NodeExtension node = new NodeExtension((origin, directory) -> """
+            http.accelerate { "*" = "127.0.0.1:%d" }
+            cache.slice-size = 16k
+            cache.max-object-size = 64k
+            """.formatted(origin.port()));
 
     enum Mode {
         FORWARD, ACCELERATOR;
@@ -42,27 +41,11 @@ class SlicedRangesTest {
         }
 
         HttpConnection.Response get(String name, String... headerLines) throws IOException {
-            String target = this == FORWARD ? origin.url(path(name)) : path(name);
-            String host = this == FORWARD ? "127.0.0.1:" + origin.port() : "www.example.test";
+            String target = this == FORWARD ? node.origin().url(path(name)) : path(name);
+            String host = this == FORWARD ? "127.0.0.1:" + node.origin().port() : "www.example.test";
             return node.send("GET " + target + " HTTP/1.1\nHost: " + host + "\n" + String.join("\n", headerLines)
                     + (headerLines.length > 0 ? "\n" : "") + "\n");
         }
-    }
-
-    @BeforeAll
-    static void start() throws Exception {
-        origin = new ScriptedOrigin();
-        node = TestNode.start(directory, """
-                http.accelerate { "*" = "127.0.0.1:%d" }
-                cache.slice-size = 16k
-                cache.max-object-size = 64k
-                """.formatted(origin.port()));
-    }
-
-    @AfterAll
-    static void stop() {
-        node.close();
-        origin.close();
     }
 
     /** Bytes no two offsets of which are easily confused: a slice put in the wrong place shows. */
@@ -76,8 +59,8 @@ class SlicedRangesTest {
 
     /**
      * An origin that honours {@code Range: bytes=first-last} and {@code bytes=first-} with a 206,
-     * If-Range, and If-None-Match with a 304, of the representation {@code version} gives for the request's number (from
-     * 1), counting the body bytes it sends.
+     * If-Range, and If-None-Match with a 304, of the representation {@code body} gives for the
+     * request's number (from 1), counting the body bytes it sends.
      */
     record Ranged(IntFunction<byte[]> body, IntFunction<String> etag, AtomicLong sent, String cacheControl)
             implements ScriptedOrigin.Script {
@@ -87,7 +70,7 @@ class SlicedRangesTest {
 
         @Override
         public void answer(HttpExchange exchange) throws IOException {
-            int n = (int) origin.requests(exchange.getRequestURI().toString()).size();
+            int n = (int) node.origin().requests(exchange.getRequestURI().toString()).size();
             byte[] bytes = body.apply(n);
             String tag = etag.apply(n);
             Headers out = exchange.getResponseHeaders();
@@ -122,7 +105,7 @@ class SlicedRangesTest {
     }
 
     private static List<String> rangesAsked(Mode mode, String name) {
-        return origin.requests(mode.path(name)).stream().map(headers -> headers.getFirst("Range")).toList();
+        return node.origin().requests(mode.path(name)).stream().map(headers -> headers.getFirst("Range")).toList();
     }
 
     private static void assertPart(byte[] whole, int first, int last, HttpConnection.Response response) {
@@ -137,7 +120,7 @@ class SlicedRangesTest {
     void aRangeOfALargeObjectIsFetchedAsTheSlicesCoveringItAndLaterRangesComeFromThem(Mode mode) throws Exception {
         byte[] video = representation(200_000, 1);
         Ranged script = Ranged.of(video, "\"v1\"");
-        origin.on(mode.path("video"), script);
+        node.origin().on(mode.path("video"), script);
 
         HttpConnection.Response miss = mode.get("video", "Range: bytes=20000-40000");
 
@@ -155,7 +138,7 @@ class SlicedRangesTest {
         assertPart(video, 30000, 40000, across);
         assertTrue(within.header("X-Cache").startsWith("HIT"), within.header("X-Cache"));
         assertTrue(Integer.parseInt(within.header("Age")) >= 0);
-        assertEquals(2, origin.count(mode.path("video")), "both answered from the slices held");
+        assertEquals(2, node.origin().count(mode.path("video")), "both answered from the slices held");
 
         HttpConnection.Response tail = mode.get("video", "Range: bytes=190000-");
 
@@ -169,7 +152,7 @@ class SlicedRangesTest {
     @EnumSource(Mode.class)
     void anObjectThatIsOneSliceIsStoredWholeAndAnswersEveryLaterRequest(Mode mode) throws Exception {
         byte[] page = representation(5000, 2);
-        origin.on(mode.path("small"), Ranged.of(page, "\"s1\""));
+        node.origin().on(mode.path("small"), Ranged.of(page, "\"s1\""));
 
         assertPart(page, 10, 19, mode.get("small", "Range: bytes=10-19"));
         HttpConnection.Response whole = mode.get("small");
@@ -180,28 +163,28 @@ class SlicedRangesTest {
         assertArrayEquals(page, whole.body());
         assertTrue(whole.header("X-Cache").startsWith("HIT"), whole.header("X-Cache"));
         assertPart(page, 4990, 4999, end);
-        assertEquals(1, origin.count(mode.path("small")));
+        assertEquals(1, node.origin().count(mode.path("small")));
     }
 
     @Test
     void aRangeThatStartsPastTheEndIs416FromTheSliceHeld() throws Exception {
         byte[] body = representation(20000, 3);
-        origin.on(Mode.FORWARD.path("short"), Ranged.of(body, "\"t1\""));
+        node.origin().on(Mode.FORWARD.path("short"), Ranged.of(body, "\"t1\""));
         assertPart(body, 17000, 17100, Mode.FORWARD.get("short", "Range: bytes=17000-17100"));
 
         HttpConnection.Response past = Mode.FORWARD.get("short", "Range: bytes=25000-");
 
         assertEquals(416, past.status());
         assertEquals("bytes */20000", past.header("Content-Range"));
-        assertEquals(1, origin.count(Mode.FORWARD.path("short")));
+        assertEquals(1, node.origin().count(Mode.FORWARD.path("short")));
     }
 
     @Test
     void anOriginThatSendsNoStrongEtagOrIgnoresRangeIsAskedAsTheClientAsked() throws Exception {
         byte[] body = representation(100_000, 4);
-        origin.on(Mode.FORWARD.path("weak"), Ranged.of(body, "W/\"w1\""));
-        origin.on(Mode.FORWARD.path("untagged"), Ranged.of(body, null));
-        origin.on(Mode.FORWARD.path("ignores"), ScriptedOrigin.bytes(body, "Cache-Control", "max-age=600"));
+        node.origin().on(Mode.FORWARD.path("weak"), Ranged.of(body, "W/\"w1\""));
+        node.origin().on(Mode.FORWARD.path("untagged"), Ranged.of(body, null));
+        node.origin().on(Mode.FORWARD.path("ignores"), ScriptedOrigin.bytes(body, "Cache-Control", "max-age=600"));
 
         for (String name : List.of("weak", "untagged")) {
             assertPart(body, 50000, 50009, Mode.FORWARD.get(name, "Range: bytes=50000-50009"));
@@ -217,7 +200,7 @@ class SlicedRangesTest {
     @Test
     void aWholeResponseToASliceIsStoredAsTheUrlsWhenItMayBeAndAnswersTheRange() throws Exception {
         byte[] body = representation(5000, 9);
-        origin.on(Mode.FORWARD.path("ignores-small"), ScriptedOrigin.bytes(body, "Cache-Control", "max-age=600"));
+        node.origin().on(Mode.FORWARD.path("ignores-small"), ScriptedOrigin.bytes(body, "Cache-Control", "max-age=600"));
 
         HttpConnection.Response part = Mode.FORWARD.get("ignores-small", "Range: bytes=100-199");
         HttpConnection.Response whole = Mode.FORWARD.get("ignores-small");
@@ -225,13 +208,13 @@ class SlicedRangesTest {
         assertPart(body, 100, 199, part);
         assertArrayEquals(body, whole.body());
         assertTrue(whole.header("X-Cache").startsWith("HIT"), whole.header("X-Cache"));
-        assertEquals(1, origin.count(Mode.FORWARD.path("ignores-small")));
+        assertEquals(1, node.origin().count(Mode.FORWARD.path("ignores-small")));
     }
 
     @Test
     void anIfRangeForAnotherRepresentationGetsTheWholeOneFromTheOrigin() throws Exception {
         byte[] body = representation(100_000, 5);
-        origin.on(Mode.FORWARD.path("if-range"), Ranged.of(body, "\"r2\""));
+        node.origin().on(Mode.FORWARD.path("if-range"), Ranged.of(body, "\"r2\""));
         assertPart(body, 0, 9, Mode.FORWARD.get("if-range", "Range: bytes=0-9"));
 
         HttpConnection.Response same = Mode.FORWARD.get("if-range", "Range: bytes=5-9", "If-Range: \"r2\"");
@@ -240,7 +223,7 @@ class SlicedRangesTest {
         assertPart(body, 5, 9, same);
         assertEquals(200, other.status());
         assertArrayEquals(body, other.body());
-        assertEquals(2, origin.count(Mode.FORWARD.path("if-range")), "the slice, then the whole for If-Range \"r1\"");
+        assertEquals(2, node.origin().count(Mode.FORWARD.path("if-range")), "the slice, then the whole for If-Range \"r1\"");
     }
 
     @Test
@@ -248,7 +231,7 @@ class SlicedRangesTest {
         byte[] v1 = representation(100_000, 6);
         byte[] v2 = representation(100_000, 7);
         // The first request gets version 1; every later one, version 2.
-        origin.on(Mode.FORWARD.path("changing"), new Ranged(n -> n <= 1 ? v1 : v2, n -> n <= 1 ? "\"c1\"" : "\"c2\"",
+        node.origin().on(Mode.FORWARD.path("changing"), new Ranged(n -> n <= 1 ? v1 : v2, n -> n <= 1 ? "\"c1\"" : "\"c2\"",
                 new AtomicLong(), "max-age=600"));
 
         HttpConnection.Response cut = Mode.FORWARD.get("changing", "Range: bytes=10000-20000");
@@ -269,7 +252,7 @@ class SlicedRangesTest {
     void staleSlicesAreRevalidatedAndA304KeepsTheirBytes(Mode mode) throws Exception {
         byte[] body = representation(100_000, 10);
         Ranged script = new Ranged(n -> body, n -> "\"e1\"", new AtomicLong(), "max-age=0");
-        origin.on(mode.path("stale-slices"), script);
+        node.origin().on(mode.path("stale-slices"), script);
         assertPart(body, 10000, 20000, mode.get("stale-slices", "Range: bytes=10000-20000"));
         long sentFirst = script.sent().get();
 
@@ -278,7 +261,7 @@ class SlicedRangesTest {
         assertPart(body, 10000, 20000, again);
         assertEquals(2 * SLICE, sentFirst);
         assertEquals(sentFirst, script.sent().get(), "two 304s: no body sent again");
-        List<Headers> asked = origin.requests(mode.path("stale-slices"));
+        List<Headers> asked = node.origin().requests(mode.path("stale-slices"));
         assertEquals(4, asked.size());
         assertEquals(java.util.Arrays.asList(null, null, "\"e1\"", "\"e1\""),
                 asked.stream().map(headers -> headers.getFirst("If-None-Match")).toList());
@@ -289,15 +272,15 @@ class SlicedRangesTest {
     @Test
     void aPurgeOfTheUrlRemovesItsSlices() throws Exception {
         byte[] body = representation(100_000, 8);
-        origin.on(Mode.FORWARD.path("purged"), Ranged.of(body, "\"p1\""));
+        node.origin().on(Mode.FORWARD.path("purged"), Ranged.of(body, "\"p1\""));
         Mode.FORWARD.get("purged", "Range: bytes=70000-70009");
 
-        HttpConnection.Response purge = node.send("PURGE " + origin.url(Mode.FORWARD.path("purged")) + " HTTP/1.1\nHost: "
-                + "127.0.0.1:" + origin.port() + "\n\n");
+        HttpConnection.Response purge = node.send("PURGE " + node.origin().url(Mode.FORWARD.path("purged")) + " HTTP/1.1\nHost: "
+                + "127.0.0.1:" + node.origin().port() + "\n\n");
         HttpConnection.Response after = Mode.FORWARD.get("purged", "Range: bytes=70000-70009");
 
         assertEquals(200, purge.status(), "the URL was held, as slices");
         assertPart(body, 70000, 70009, after);
-        assertEquals(2, origin.count(Mode.FORWARD.path("purged")));
+        assertEquals(2, node.origin().count(Mode.FORWARD.path("purged")));
     }
 }

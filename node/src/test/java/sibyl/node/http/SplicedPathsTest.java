@@ -24,10 +24,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import sibyl.node.LiveObjects;
@@ -40,50 +38,36 @@ class SplicedPathsTest {
     private static final int MIB = 1 << 20;
     private static final int LARGEST_STORED = 16 * MIB + 3;
 
-    @TempDir
-    static Path directory;
-    static ScriptedOrigin origin;
-    static TestNode node;
-
-    @BeforeAll
-    static void start() throws Exception {
+    @RegisterExtension
+    static final NodeExtension node = new NodeExtension((origin, directory) -> {
         assumeTrue(Epoll.isAvailable(), "splice needs Linux's epoll transport");
-        origin = new ScriptedOrigin();
         Path nocache = directory.resolve("nocache.rules");
         Files.writeString(nocache, "/nocache/\n");
-        node = TestNode.start(directory, """
+        return """
                 cache.max-object-size = %d
                 cache.pipe { min-object-size = 0, max-object-size = 32m, size = 1m }
                 origin.splice-min-size = 0
                 http.nocache-rules = "%s"
-                """.formatted(LARGEST_STORED, nocache));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (node != null) {
-            node.close();
-            origin.close();
-        }
-    }
+                """.formatted(LARGEST_STORED, nocache);
+    });
 
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 4095, 4096, 4097, MIB - 1, MIB, MIB + 1, 16 * MIB + 3})
     void storedBodiesAreServedOutOfTheirPipesByteExact(int size) throws Exception {
         byte[] body = random(size);
         String path = "/stored/" + size;
-        origin.on(path, ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
+        node.origin().on(path, ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
         long pipeBodies = storeCounter("pipe_bodies");
 
-        HttpConnection.Response miss = node.get(origin.url(path));
-        HttpConnection.Response hit = node.get(origin.url(path));
+        HttpConnection.Response miss = node.get(node.origin().url(path));
+        HttpConnection.Response hit = node.get(node.origin().url(path));
 
         assertEquals(200, miss.status());
         assertArrayEquals(body, miss.body());
         assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
         assertEquals(String.valueOf(size), hit.header("Content-Length"));
         assertArrayEquals(body, hit.body());
-        assertEquals(1, origin.count(path));
+        assertEquals(1, node.origin().count(path));
         assertEquals(pipeBodies + 1, storeCounter("pipe_bodies"), "kept in pipes (an empty body in none)");
         assertEquals(0, storeCounter("pipe_copied_transfers"), "spliced, never copied");
     }
@@ -91,16 +75,16 @@ class SplicedPathsTest {
     @Test
     void rangesOfAPipedBodyAreExact() throws Exception {
         byte[] body = random(3 * MIB + 7);
-        origin.on("/stored/ranges", ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
-        node.get(origin.url("/stored/ranges"));
+        node.origin().on("/stored/ranges", ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
+        node.get(node.origin().url("/stored/ranges"));
         int[][] ranges = {{0, 0}, {MIB - 1, MIB + 1}, {MIB, 2 * MIB}, {3 * MIB, 3 * MIB + 6}, {5, 2 * MIB + 100}};
         for (int[] range : ranges) {
-            HttpConnection.Response part = node.get(origin.url("/stored/ranges"), "Range: bytes=" + range[0] + "-" + range[1]);
+            HttpConnection.Response part = node.get(node.origin().url("/stored/ranges"), "Range: bytes=" + range[0] + "-" + range[1]);
             assertEquals(206, part.status());
             assertEquals("bytes " + range[0] + "-" + range[1] + "/" + body.length, part.header("Content-Range"));
             assertArrayEquals(Arrays.copyOfRange(body, range[0], range[1] + 1), part.body(), range[0] + "-" + range[1]);
         }
-        assertEquals(1, origin.count("/stored/ranges"));
+        assertEquals(1, node.origin().count("/stored/ranges"));
     }
 
     @ParameterizedTest
@@ -111,16 +95,16 @@ class SplicedPathsTest {
         int responses = 0;
         for (String kind : new String[] {"no-store", "nocache"}) {
             String path = "/" + kind + "/" + size;
-            origin.on(path, ScriptedOrigin.bytes(body, "Cache-Control", kind.equals("no-store") ? "no-store" : "max-age=3600"));
+            node.origin().on(path, ScriptedOrigin.bytes(body, "Cache-Control", kind.equals("no-store") ? "no-store" : "max-age=3600"));
             for (int i = 0; i < 2; i++) {
-                HttpConnection.Response response = node.get(origin.url(path));
+                HttpConnection.Response response = node.get(node.origin().url(path));
                 assertEquals(200, response.status());
                 assertEquals(String.valueOf(size), response.header("Content-Length"));
                 assertArrayEquals(body, response.body(), kind + " " + size);
                 assertEquals("MISS from " + TestNode.NAME, response.header("X-Cache"));
                 responses++;
             }
-            assertEquals(2, origin.count(path), "never stored");
+            assertEquals(2, node.origin().count(path), "never stored");
         }
         // Bodies that came whole with the head have nothing left to splice.
         if (size >= MIB) {
@@ -131,11 +115,11 @@ class SplicedPathsTest {
     @Test
     void aKeptAliveClientHoldsNoExchangeOnceItsSplicedResponseHasEnded() throws Exception {
         byte[] body = random(MIB + 1);
-        origin.on("/no-store/kept-alive", ScriptedOrigin.bytes(body, "Cache-Control", "no-store"));
+        node.origin().on("/no-store/kept-alive", ScriptedOrigin.bytes(body, "Cache-Control", "no-store"));
         long spliced = counter("sibyl.spliced_responses");
         try (HttpConnection connection = node.connect()) {
             for (int i = 0; i < 200; i++) {
-                HttpConnection.Response response = connection.send("GET " + origin.url("/no-store/kept-alive")
+                HttpConnection.Response response = connection.send("GET " + node.origin().url("/no-store/kept-alive")
                         + " HTTP/1.1\nHost: 127.0.0.1\n\n");
                 assertEquals(200, response.status());
                 assertArrayEquals(body, response.body());
@@ -152,28 +136,28 @@ class SplicedPathsTest {
     @Test
     void aBodyLargerThanTheCacheTakesIsSplicedThrough() throws Exception {
         byte[] body = random(LARGEST_STORED + 1);
-        origin.on("/large", ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
+        node.origin().on("/large", ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
         long spliced = counter("sibyl.spliced_responses");
 
-        assertArrayEquals(body, node.get(origin.url("/large")).body());
-        assertArrayEquals(body, node.get(origin.url("/large")).body());
+        assertArrayEquals(body, node.get(node.origin().url("/large")).body());
+        assertArrayEquals(body, node.get(node.origin().url("/large")).body());
 
-        assertEquals(2, origin.count("/large"));
+        assertEquals(2, node.origin().count("/large"));
         assertEquals(spliced + 2, counter("sibyl.spliced_responses"));
     }
 
     @Test
     void aSlowReaderGetsEverySplicedByte() throws Exception {
         byte[] body = random(16 * MIB + 3);
-        origin.on("/no-store/slow", ScriptedOrigin.bytes(body, "Cache-Control", "no-store"));
-        origin.on("/stored/slow", ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
-        node.get(origin.url("/stored/slow"));
+        node.origin().on("/no-store/slow", ScriptedOrigin.bytes(body, "Cache-Control", "no-store"));
+        node.origin().on("/stored/slow", ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
+        node.get(node.origin().url("/stored/slow"));
         for (String path : new String[] {"/no-store/slow", "/stored/slow"}) {
             try (Socket socket = new Socket()) {
                 socket.setReceiveBufferSize(4096);
                 socket.connect(node.http(), 5000);
                 socket.setSoTimeout(30_000);
-                request(socket, origin.url(path));
+                request(socket, node.origin().url(path));
                 byte[] got = readBody(socket.getInputStream(), 4096);
                 assertArrayEquals(body, got, path);
             }
@@ -183,10 +167,10 @@ class SplicedPathsTest {
     @Test
     void clientsLeavingMidBodyLeakNoDescriptor() throws Exception {
         byte[] body = random(16 * MIB);
-        origin.on("/no-store/abort", ScriptedOrigin.bytes(body, "Cache-Control", "no-store"));
-        origin.on("/stored/abort", ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
-        node.get(origin.url("/stored/abort"));
-        node.get(origin.url("/no-store/abort")); // the origin connections and scratch pipes exist now
+        node.origin().on("/no-store/abort", ScriptedOrigin.bytes(body, "Cache-Control", "no-store"));
+        node.origin().on("/stored/abort", ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
+        node.get(node.origin().url("/stored/abort"));
+        node.get(node.origin().url("/no-store/abort")); // the origin connections and scratch pipes exist now
         await().untilAsserted(() -> assertEquals(0, storeCounter("pipe_copied_transfers")));
         // The in-process origin closes its side of the spliced (never reused) connection when it
         // notices: count once the count holds still.
@@ -198,7 +182,7 @@ class SplicedPathsTest {
             Socket socket = new Socket();
             socket.setReceiveBufferSize(4096);
             socket.connect(node.http(), 5000);
-            request(socket, origin.url(path));
+            request(socket, node.origin().url(path));
             InputStream in = socket.getInputStream();
             assertTrue(in.readNBytes(10_000).length == 10_000, "the body had begun");
             socket.setSoLinger(true, 0);
@@ -207,12 +191,12 @@ class SplicedPathsTest {
 
         await().untilAsserted(() -> assertEquals(before, openDescriptors(),
                 "every socket, origin connection and pipe of the aborted responses is closed or back in its pool"));
-        assertArrayEquals(body, node.get(origin.url("/stored/abort")).body(), "the store still serves it");
+        assertArrayEquals(body, node.get(node.origin().url("/stored/abort")).body(), "the store still serves it");
     }
 
     @Test
     void anOriginCutShortMidSpliceClosesTheClient() throws Exception {
-        origin.on("/no-store/cut", exchange -> {
+        node.origin().on("/no-store/cut", exchange -> {
             exchange.getResponseHeaders().add("Cache-Control", "no-store");
             exchange.sendResponseHeaders(200, 4L * MIB);
             OutputStream out = exchange.getResponseBody();
@@ -221,7 +205,7 @@ class SplicedPathsTest {
             throw new IOException("the origin gives up mid-body"); // the JDK server closes the connection
         });
         try (HttpConnection connection = node.connect()) {
-            connection.write("GET " + origin.url("/no-store/cut") + " HTTP/1.1\nHost: 127.0.0.1\n\n");
+            connection.write("GET " + node.origin().url("/no-store/cut") + " HTTP/1.1\nHost: 127.0.0.1\n\n");
             HttpConnection.Response response = connection.read(false);
             assertEquals(String.valueOf(4 * MIB), response.header("Content-Length"));
             assertTrue(response.body().length < 4 * MIB, "the client sees the connection end short of the length");
@@ -232,15 +216,15 @@ class SplicedPathsTest {
     @Test
     void concurrentHitsWhileTheEntryIsPurgedAreNeverCorrupt() throws Exception {
         byte[] body = random(4 * MIB + 1);
-        origin.on("/stored/purged", ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
-        node.get(origin.url("/stored/purged"));
+        node.origin().on("/stored/purged", ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
+        node.get(node.origin().url("/stored/purged"));
         AtomicBoolean purging = new AtomicBoolean(true);
         ExecutorService pool = Executors.newFixedThreadPool(5);
         try {
             Future<Integer> purger = pool.submit(() -> {
                 int purges = 0;
                 while (purging.get() && purges < 200) {
-                    node.send("PURGE " + origin.url("/stored/purged") + " HTTP/1.1\nHost: 127.0.0.1\n\n");
+                    node.send("PURGE " + node.origin().url("/stored/purged") + " HTTP/1.1\nHost: 127.0.0.1\n\n");
                     purges++;
                 }
                 return purges;
@@ -249,7 +233,7 @@ class SplicedPathsTest {
             for (int r = 0; r < 4; r++) {
                 readers.add(pool.submit(() -> {
                     for (int i = 0; i < 15; i++) {
-                        HttpConnection.Response response = node.get(origin.url("/stored/purged"));
+                        HttpConnection.Response response = node.get(node.origin().url("/stored/purged"));
                         assertEquals(200, response.status());
                         assertArrayEquals(body, response.body());
                     }
@@ -264,11 +248,11 @@ class SplicedPathsTest {
         } finally {
             pool.shutdownNow();
         }
-        assertTrue(origin.count("/stored/purged") > 1, "purged between hits");
+        assertTrue(node.origin().count("/stored/purged") > 1, "purged between hits");
 
-        node.get(origin.url("/stored/purged")); // held again, if the last purge came after the last fill
+        node.get(node.origin().url("/stored/purged")); // held again, if the last purge came after the last fill
         long held = storeCounter("pipe_bytes_held");
-        node.send("PURGE " + origin.url("/stored/purged") + " HTTP/1.1\nHost: 127.0.0.1\n\n");
+        node.send("PURGE " + node.origin().url("/stored/purged") + " HTTP/1.1\nHost: 127.0.0.1\n\n");
         await().untilAsserted(() -> assertEquals(held - body.length, storeCounter("pipe_bytes_held"),
                 "its pipes closed once the index and every transfer let go"));
     }
@@ -276,10 +260,10 @@ class SplicedPathsTest {
     @Test
     void withoutEpollEveryBodyIsKeptInDirectMemory() throws Exception {
         byte[] body = random(300_000);
-        origin.on("/stored/nio", ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
-        try (TestNode nio = TestNode.start(directory, "http.native-transport = false\n")) {
-            nio.get(origin.url("/stored/nio"));
-            assertArrayEquals(body, nio.get(origin.url("/stored/nio")).body());
+        node.origin().on("/stored/nio", ScriptedOrigin.bytes(body, "Cache-Control", "max-age=3600"));
+        try (TestNode nio = TestNode.start(node.directory(), "http.native-transport = false\n")) {
+            nio.get(node.origin().url("/stored/nio"));
+            assertArrayEquals(body, nio.get(node.origin().url("/stored/nio")).body());
             String counters = nio.send("GET /squid-internal-mgr/counters HTTP/1.1\nHost: 127.0.0.1\n\n").text();
             // Direct bodies: this one, and those the node's warm-up placed.
             assertTrue(!counters.contains("sibyl.store.direct_bodies = 0\n"), counters);

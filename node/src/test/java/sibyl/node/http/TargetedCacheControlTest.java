@@ -3,11 +3,8 @@ package sibyl.node.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Targeted Cache-Control (RFC 9213) on a node that accelerates a site and is a forward proxy
@@ -15,24 +12,10 @@ import org.junit.jupiter.api.io.TempDir;
  * passes on a field it consumed.
  */
 class TargetedCacheControlTest {
-    @TempDir
-    static Path directory;
-    static ScriptedOrigin origin;
-    static TestNode node;
-
-    @BeforeAll
-    static void start() throws Exception {
-        origin = new ScriptedOrigin();
-        node = TestNode.start(directory, """
-                http.accelerate { "*" = "127.0.0.1:%d" }
-                """.formatted(origin.port()));
-    }
-
-    @AfterAll
-    static void stop() {
-        node.close();
-        origin.close();
-    }
+    @RegisterExtension
+    static final NodeExtension node = new NodeExtension((origin, directory) -> """
+            http.accelerate { "*" = "127.0.0.1:%d" }
+            """.formatted(origin.port()));
 
     private static HttpConnection.Response accelerated(String path) throws Exception {
         return node.send("GET " + path + " HTTP/1.1\nHost: www.example.test\n\n");
@@ -40,7 +23,7 @@ class TargetedCacheControlTest {
 
     @Test
     void cdnCacheControlRulesTheNodeAndClientsKeepCacheControl() throws Exception {
-        origin.on("/cdn", ScriptedOrigin.body(200, "page", "Cache-Control", "no-store", "Expires", "0",
+        node.origin().on("/cdn", ScriptedOrigin.body(200, "page", "Cache-Control", "no-store", "Expires", "0",
                 "CDN-Cache-Control", "max-age=600"));
 
         HttpConnection.Response miss = accelerated("/cdn");
@@ -51,14 +34,14 @@ class TargetedCacheControlTest {
         assertEquals("no-store", hit.header("Cache-Control"), "the browser's own directive goes on");
         assertNull(miss.header("CDN-Cache-Control"), "consumed by the node: not passed on");
         assertNull(hit.header("CDN-Cache-Control"));
-        assertEquals(1, origin.count("/cdn"));
+        assertEquals(1, node.origin().count("/cdn"));
     }
 
     @Test
     void theNodesOwnFieldComesBeforeCdnCacheControl() throws Exception {
-        origin.on("/own", ScriptedOrigin.body(200, "page", "Cache-Control", "max-age=600",
+        node.origin().on("/own", ScriptedOrigin.body(200, "page", "Cache-Control", "max-age=600",
                 "Sibyl-Cache-Control", "no-store", "CDN-Cache-Control", "max-age=600"));
-        origin.on("/empty", ScriptedOrigin.body(200, "page", "Cache-Control", "max-age=600", "Sibyl-Cache-Control", " ",
+        node.origin().on("/empty", ScriptedOrigin.body(200, "page", "Cache-Control", "max-age=600", "Sibyl-Cache-Control", " ",
                 "CDN-Cache-Control", "no-store"));
 
         accelerated("/own");
@@ -68,20 +51,20 @@ class TargetedCacheControlTest {
 
         assertEquals("MISS from " + TestNode.NAME, own.header("X-Cache"));
         assertNull(own.header("Sibyl-Cache-Control"));
-        assertEquals(2, origin.count("/own"));
-        assertEquals(2, origin.count("/empty"), "an empty targeted field is skipped: CDN-Cache-Control's no-store rules");
+        assertEquals(2, node.origin().count("/own"));
+        assertEquals(2, node.origin().count("/empty"), "an empty targeted field is skipped: CDN-Cache-Control's no-store rules");
     }
 
     @Test
     void aForwardProxyRequestIgnoresTargetedFields() throws Exception {
-        origin.on("/forward", ScriptedOrigin.body(200, "page", "Cache-Control", "no-store",
+        node.origin().on("/forward", ScriptedOrigin.body(200, "page", "Cache-Control", "no-store",
                 "CDN-Cache-Control", "max-age=600"));
 
-        node.get(origin.url("/forward"));
-        HttpConnection.Response second = node.get(origin.url("/forward"));
+        node.get(node.origin().url("/forward"));
+        HttpConnection.Response second = node.get(node.origin().url("/forward"));
 
         assertEquals("MISS from " + TestNode.NAME, second.header("X-Cache"), "no-store rules: the node is not this origin's CDN");
         assertEquals("max-age=600", second.header("CDN-Cache-Control"), "passed on for the CDN it is meant for");
-        assertEquals(2, origin.count("/forward"));
+        assertEquals(2, node.origin().count("/forward"));
     }
 }
