@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,10 +15,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import sibyl.node.cache.CacheKey;
 
 /** What a node of 16 MiB keeps, as its clients see it. */
@@ -31,15 +28,10 @@ class AdmissionHttpTest {
     static final byte[] LARGE = new byte[20 << 20];
     static final CountDownLatch release = new CountDownLatch(1);
 
-    @TempDir
-    static Path directory;
-    static ScriptedOrigin origin;
-    static TestNode node;
-
-    @BeforeAll
-    static void start() throws Exception {
+    @RegisterExtension
+    static final NodeExtension node = new NodeExtension((origin, directory) -> {
         new Random(64).nextBytes(BODY);
-        origin = new ScriptedOrigin().on("/large", exchange -> {
+        origin.on("/large", exchange -> {
             try {
                 release.await();
             } catch (InterruptedException e) {
@@ -57,14 +49,8 @@ class AdmissionHttpTest {
                 out.write(BODY);
             }
         });
-        node = TestNode.start(directory, "cache.memory = 16m\n");
-    }
-
-    @AfterAll
-    static void stop() {
-        node.close();
-        origin.close();
-    }
+        return "cache.memory = 16m\n";
+    });
 
     /**
      * A client whose working set moves on, as a new user tried it: 64 KiB objects fresh for an
@@ -82,12 +68,12 @@ class AdmissionHttpTest {
                     int fetched = 0;
                     for (int id : shuffled(random)) {
                         String path = "/set" + set + "/" + id;
-                        int before = origin.count(path);
+                        int before = node.origin().count(path);
                         HttpConnection.Response response = client.send(
-                                "GET " + origin.url(path) + " HTTP/1.1\nHost: 127.0.0.1:" + origin.port() + "\n\n");
+                                "GET " + node.origin().url(path) + " HTTP/1.1\nHost: 127.0.0.1:" + node.origin().port() + "\n\n");
                         assertEquals(200, response.status());
                         assertEquals(BODY.length, response.body().length);
-                        fetched += origin.count(path) - before;
+                        fetched += node.origin().count(path) - before;
                     }
                     hitsPerRound.add(set + round + " " + (OBJECTS - fetched));
                     if (round == 1) {
@@ -116,11 +102,11 @@ class AdmissionHttpTest {
         try {
             List<Future<HttpConnection.Response>> responses = new ArrayList<>();
             for (int i = 0; i < clients; i++) {
-                responses.add(pool.submit(() -> node.get(origin.url("/large"))));
+                responses.add(pool.submit(() -> node.get(node.origin().url("/large"))));
             }
             // All asked, one origin request under way: the other seven wait for it.
             await().atMost(Duration.ofSeconds(10))
-                    .until(() -> origin.count("/large") == 1 && node.node.httpStats().inFlight() == clients);
+                    .until(() -> node.origin().count("/large") == 1 && node.sibyl().httpStats().inFlight() == clients);
             release.countDown();
             for (Future<HttpConnection.Response> response : responses) {
                 assertArrayEquals(LARGE, response.get().body());
@@ -128,8 +114,8 @@ class AdmissionHttpTest {
         } finally {
             pool.shutdownNow();
         }
-        assertEquals(1, origin.count("/large"));
-        assertTrue(node.node.index().peek(CacheKey.of(origin.url("/large"))).isEmpty(), "heavier than the cache");
+        assertEquals(1, node.origin().count("/large"));
+        assertTrue(node.sibyl().index().peek(CacheKey.of(node.origin().url("/large"))).isEmpty(), "heavier than the cache");
     }
 
     private static List<Integer> shuffled(Random random) {

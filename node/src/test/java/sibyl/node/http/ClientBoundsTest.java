@@ -23,11 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every bound of {@code HttpLimits} held against a client that does not play fair, each refusal
@@ -38,15 +36,11 @@ class ClientBoundsTest {
     private static final int PER_CLIENT = 6;
     private static final byte[] MEDIUM = new byte[64 << 10];
 
-    @TempDir
-    static Path directory;
     static Path accessLog;
-    static ScriptedOrigin origin;
-    static TestNode node;
 
-    @BeforeAll
-    static void start() throws Exception {
-        origin = new ScriptedOrigin()
+    @RegisterExtension
+    static final NodeExtension node = new NodeExtension((origin, directory) -> {
+        origin
                 .on("/small", ScriptedOrigin.body(200, "small", "Cache-Control", "max-age=600"))
                 .on("/medium", ScriptedOrigin.bytes(MEDIUM, "Cache-Control", "max-age=600"))
                 .on("/big", ScriptedOrigin.bytes(new byte[8 << 20], "Cache-Control", "max-age=600"))
@@ -58,7 +52,7 @@ class ClientBoundsTest {
                     }
                 });
         accessLog = directory.resolve("access.log");
-        node = TestNode.start(directory, """
+        return """
                 http.access-log = "%s"
                 http.max-connections-per-client = %d
                 http.max-pipelined = 4
@@ -67,20 +61,12 @@ class ClientBoundsTest {
                 http.header-timeout = 1s
                 http.min-body-rate = 1k
                 http.idle-timeout = 12s
-                """.formatted(accessLog, PER_CLIENT));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (node != null) {
-            node.close();
-        }
-        origin.close();
-    }
+                """.formatted(accessLog, PER_CLIENT);
+    });
 
     @BeforeEach
     void everyConnectionOfTheLastTestIsGone() {
-        await().atMost(Duration.ofSeconds(10)).until(() -> node.node.httpStats().connections() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.sibyl().httpStats().connections() == 0);
     }
 
     private static void awaitLogged(String... parts) {
@@ -90,7 +76,7 @@ class ClientBoundsTest {
 
     @Test
     void aClientThatSendsAndNeverReadsIsNotReadAheadOfItsResponses() throws Exception {
-        String url = origin.url("/medium");
+        String url = node.origin().url("/medium");
         assertEquals(200, node.get(url).status());
         // 1 KiB requests for 64 KiB responses, 10 MiB of requests for 640 MiB of responses: more
         // than the kernel's socket buffers can hide in either direction.
@@ -160,20 +146,20 @@ class ClientBoundsTest {
     @Test
     void aBodyOverTheLimitIs413Unread() throws Exception {
         try (HttpConnection connection = node.connect()) {
-            connection.write("POST " + origin.url("/echo?over") + " HTTP/1.1\nHost: 127.0.0.1\nContent-Length: 100000\n\n");
+            connection.write("POST " + node.origin().url("/echo?over") + " HTTP/1.1\nHost: 127.0.0.1\nContent-Length: 100000\n\n");
             HttpConnection.Response response = connection.read(false);
             assertEquals(413, response.status());
             assertTrue(response.text().contains("http.max-request-body"), response.text());
             assertTrue(connection.closedByServer());
         }
-        awaitLogged("/413 ", "POST " + origin.url("/echo?over"));
-        assertEquals(0, origin.count("/echo?over"));
+        awaitLogged("/413 ", "POST " + node.origin().url("/echo?over"));
+        assertEquals(0, node.origin().count("/echo?over"));
     }
 
     @Test
     void aChunkedBodyGrowingOverTheLimitIs413() throws Exception {
         try (HttpConnection connection = node.connect()) {
-            connection.write("POST " + origin.url("/echo") + "?chunked HTTP/1.1\nHost: 127.0.0.1\nTransfer-Encoding: chunked\n\n");
+            connection.write("POST " + node.origin().url("/echo") + "?chunked HTTP/1.1\nHost: 127.0.0.1\nTransfer-Encoding: chunked\n\n");
             String chunk = Integer.toHexString(16 * 1024) + "\n" + "c".repeat(16 * 1024) + "\n";
             for (int i = 0; i < 5; i++) {
                 connection.write(chunk);
@@ -182,19 +168,19 @@ class ClientBoundsTest {
             assertEquals(413, response.status());
             assertTrue(connection.closedByServer());
         }
-        awaitLogged("/413 ", "POST " + origin.url("/echo") + "?chunked");
-        assertEquals(0, origin.count("/echo?chunked"));
-        await().until(() -> node.node.httpStats().requestBodyBytes() == 0);
+        awaitLogged("/413 ", "POST " + node.origin().url("/echo") + "?chunked");
+        assertEquals(0, node.origin().count("/echo?chunked"));
+        await().until(() -> node.sibyl().httpStats().requestBodyBytes() == 0);
     }
 
     @Test
     void bodiesOverTheNodesBudgetAre503UntilOneIsAnswered() throws Exception {
-        String head = "POST " + origin.url("/echo") + " HTTP/1.1\nHost: 127.0.0.1\nContent-Length: 60000\n\n";
+        String head = "POST " + node.origin().url("/echo") + " HTTP/1.1\nHost: 127.0.0.1\nContent-Length: 60000\n\n";
         byte[] body = new byte[60_000];
         Arrays.fill(body, (byte) 'b');
         try (HttpConnection first = node.connect(); HttpConnection second = node.connect()) {
             first.write(head);
-            await().until(() -> node.node.httpStats().requestBodyBytes() == 60_000);
+            await().until(() -> node.sibyl().httpStats().requestBodyBytes() == 60_000);
             second.write(head);
             HttpConnection.Response refused = second.read(false);
             assertEquals(503, refused.status());
@@ -205,8 +191,8 @@ class ClientBoundsTest {
             assertEquals(200, echoed.status());
             assertArrayEquals(body, echoed.body());
         }
-        await().until(() -> node.node.httpStats().requestBodyBytes() == 0);
-        awaitLogged("/503 ", "POST " + origin.url("/echo"));
+        await().until(() -> node.sibyl().httpStats().requestBodyBytes() == 0);
+        awaitLogged("/503 ", "POST " + node.origin().url("/echo"));
         try (HttpConnection again = node.connect()) {
             again.write(head + new String(body, StandardCharsets.ISO_8859_1));
             assertEquals(200, again.read(false).status());
@@ -216,7 +202,7 @@ class ClientBoundsTest {
     @Test
     void aHeadThatDoesNotArriveWithinTheHeaderTimeoutIs408() throws Exception {
         try (HttpConnection connection = node.connect()) {
-            connection.write("GET " + origin.url("/small") + " HTTP/1.1\nHost: 127.0.0.1\n");
+            connection.write("GET " + node.origin().url("/small") + " HTTP/1.1\nHost: 127.0.0.1\n");
             HttpConnection.Response response = connection.read(false);
             assertEquals(408, response.status());
             assertTrue(response.text().contains("http.header-timeout"), response.text());
@@ -227,7 +213,7 @@ class ClientBoundsTest {
 
     @Test
     void aHeadTrickledByteByByteIs408AfterTheHeaderTimeout() throws Exception {
-        byte[] head = ("GET " + origin.url("/small") + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] head = ("GET " + node.origin().url("/small") + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
         ScheduledExecutorService slowloris = Executors.newSingleThreadScheduledExecutor();
         try (Socket socket = new Socket(node.http().getAddress(), node.http().getPort())) {
             socket.setSoTimeout(10_000);
@@ -256,15 +242,15 @@ class ClientBoundsTest {
     @Test
     void aBodyUnderTheMinimumRateIs408() throws Exception {
         try (HttpConnection connection = node.connect().readTimeout(Duration.ofSeconds(30))) {
-            connection.write("POST " + origin.url("/echo") + "?slow HTTP/1.1\nHost: 127.0.0.1\nContent-Length: 50000\n\n"
+            connection.write("POST " + node.origin().url("/echo") + "?slow HTTP/1.1\nHost: 127.0.0.1\nContent-Length: 50000\n\n"
                     + "x".repeat(100));
             HttpConnection.Response response = connection.read(false);
             assertEquals(408, response.status());
             assertTrue(response.text().contains("http.min-body-rate"), response.text());
         }
-        awaitLogged("/408 ", "POST " + origin.url("/echo") + "?slow");
-        assertEquals(0, origin.count("/echo?slow"));
-        await().until(() -> node.node.httpStats().requestBodyBytes() == 0);
+        awaitLogged("/408 ", "POST " + node.origin().url("/echo") + "?slow");
+        assertEquals(0, node.origin().count("/echo?slow"));
+        await().until(() -> node.sibyl().httpStats().requestBodyBytes() == 0);
     }
 
     @Test
@@ -274,7 +260,7 @@ class ClientBoundsTest {
             for (int i = 0; i < PER_CLIENT; i++) {
                 held.add(node.connect());
             }
-            await().until(() -> node.node.httpStats().connections() == PER_CLIENT);
+            await().until(() -> node.sibyl().httpStats().connections() == PER_CLIENT);
             try (HttpConnection refused = node.connect()) {
                 HttpConnection.Response response = refused.read(false);
                 assertEquals(503, response.status());
@@ -283,9 +269,9 @@ class ClientBoundsTest {
             }
             awaitLogged("NONE_NONE/503 ", "NONE error:too-many-connections");
             held.remove(0).close();
-            await().until(() -> node.node.httpStats().connections() == PER_CLIENT - 1);
+            await().until(() -> node.sibyl().httpStats().connections() == PER_CLIENT - 1);
             try (HttpConnection admitted = node.connect()) {
-                assertEquals(200, admitted.send("GET " + origin.url("/small") + " HTTP/1.1\nHost: 127.0.0.1\n\n").status());
+                assertEquals(200, admitted.send("GET " + node.origin().url("/small") + " HTTP/1.1\nHost: 127.0.0.1\n\n").status());
             }
         } finally {
             for (HttpConnection connection : held) {
@@ -296,13 +282,13 @@ class ClientBoundsTest {
 
     @Test
     void aClientThatStopsReadingItsResponseIsClosedAfterTheIdleTimeout() throws Exception {
-        String url = origin.url("/big");
+        String url = node.origin().url("/big");
         assertEquals(8 << 20, node.get(url).body().length);
         try (Socket socket = new Socket(node.http().getAddress(), node.http().getPort())) {
             socket.setReceiveBufferSize(4096);
             socket.getOutputStream().write(("GET " + url + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1));
-            await().atMost(Duration.ofSeconds(20)).until(() -> node.node.httpStats().connections() == 0);
+            await().atMost(Duration.ofSeconds(20)).until(() -> node.sibyl().httpStats().connections() == 0);
         }
         awaitLogged("_ABORTED/200 ", "GET " + url);
     }

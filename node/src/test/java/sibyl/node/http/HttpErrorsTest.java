@@ -13,26 +13,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import sibyl.node.cache.CacheKey;
 
 /** Every way a request or an origin can go wrong, each answered clearly and leaving nothing stored. */
 class HttpErrorsTest {
-    @TempDir
-    static Path directory;
-    static ScriptedOrigin origin;
-    static TestNode node;
     static Path dropRules;
     static Path nocacheRules;
     /** Accepts connections and never answers: the origin that times out. */
     static ServerSocket silent;
     static final CopyOnWriteArrayList<Socket> silentConnections = new CopyOnWriteArrayList<>();
 
-    @BeforeAll
-    static void start() throws Exception {
-        origin = new ScriptedOrigin();
+    @RegisterExtension
+    static final NodeExtension node = new NodeExtension((origin, directory) -> {
         silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(() -> {
             while (!silent.isClosed()) {
@@ -49,7 +43,7 @@ class HttpErrorsTest {
         Files.writeString(dropRules, "# ads\n/ads/\n");
         nocacheRules = directory.resolve("nocache.rules");
         Files.writeString(nocacheRules, "\\.live$\n");
-        node = TestNode.start(directory, """
+        return """
                 http.drop-rules = "%s"
                 http.nocache-rules = "%s"
                 http.rules-reload-interval = 100ms
@@ -59,13 +53,11 @@ class HttpErrorsTest {
                 http.accelerate { "site.test" = "127.0.0.1:%d" }
                 origin.read-timeout = 500ms
                 origin.connect-timeout = 1s
-                """.formatted(dropRules, nocacheRules, origin.port()));
-    }
+                """.formatted(dropRules, nocacheRules, origin.port());
+    });
 
     @AfterAll
     static void stop() throws IOException {
-        node.close();
-        origin.close();
         silent.close();
         for (Socket socket : silentConnections) {
             socket.close();
@@ -73,7 +65,7 @@ class HttpErrorsTest {
     }
 
     private static void assertNothingStored(String url) {
-        assertTrue(node.node.index().peek(CacheKey.of(url)).isEmpty(), url + " was stored");
+        assertTrue(node.sibyl().index().peek(CacheKey.of(url)).isEmpty(), url + " was stored");
     }
 
     @Test
@@ -93,8 +85,8 @@ class HttpErrorsTest {
 
     @Test
     void requestSmugglingShapesAre400() throws Exception {
-        String url = origin.url("/smuggle");
-        origin.on("/smuggle", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=60"));
+        String url = node.origin().url("/smuggle");
+        node.origin().on("/smuggle", ScriptedOrigin.body(200, "x", "Cache-Control", "max-age=60"));
 
         HttpConnection.Response both = node.send("POST " + url + " HTTP/1.1\nHost: x\nContent-Length: 4\n"
                 + "Transfer-Encoding: chunked\n\n0\n\nGET /smuggled HTTP/1.1\nHost: x\n\n");
@@ -107,16 +99,16 @@ class HttpErrorsTest {
         assertTrue(both.text().contains("Transfer-Encoding and Content-Length"), both.text());
         assertEquals(400, differing.status());
         assertEquals(400, http10Chunked.status());
-        assertEquals(0, origin.count("/smuggle"));
-        assertEquals(0, origin.count("/smuggled"));
+        assertEquals(0, node.origin().count("/smuggle"));
+        assertEquals(0, node.origin().count("/smuggled"));
     }
 
     @Test
     void limitsOnTheRequestLineHeadersAndBody() throws Exception {
-        HttpConnection.Response longTarget = node.send("GET " + origin.url("/" + "a".repeat(2000)) + " HTTP/1.1\nHost: x\n\n");
-        HttpConnection.Response bigHeaders = node.send("GET " + origin.url("/h") + " HTTP/1.1\nHost: x\nX-Big: "
+        HttpConnection.Response longTarget = node.send("GET " + node.origin().url("/" + "a".repeat(2000)) + " HTTP/1.1\nHost: x\n\n");
+        HttpConnection.Response bigHeaders = node.send("GET " + node.origin().url("/h") + " HTTP/1.1\nHost: x\nX-Big: "
                 + "b".repeat(5000) + "\n\n");
-        HttpConnection.Response bigBody = node.send("POST " + origin.url("/b") + " HTTP/1.1\nHost: x\nContent-Length: "
+        HttpConnection.Response bigBody = node.send("POST " + node.origin().url("/b") + " HTTP/1.1\nHost: x\nContent-Length: "
                 + (100 * 1024) + "\n\n" + "c".repeat(100 * 1024));
 
         assertEquals(414, longTarget.status());
@@ -134,10 +126,10 @@ class HttpErrorsTest {
 
     @Test
     void aForwardingLoopIs508() throws Exception {
-        HttpConnection.Response response = node.get(origin.url("/loop"), "Via: 1.1 squid, 1.1 " + TestNode.NAME + " (sibyl)");
+        HttpConnection.Response response = node.get(node.origin().url("/loop"), "Via: 1.1 squid, 1.1 " + TestNode.NAME + " (sibyl)");
 
         assertEquals(508, response.status());
-        assertEquals(0, origin.count("/loop"));
+        assertEquals(0, node.origin().count("/loop"));
     }
 
     @Test
@@ -158,7 +150,7 @@ class HttpErrorsTest {
         assertTrue(timedOut.text().contains("origin.read-timeout"), timedOut.text());
         assertNothingStored(unreachable);
         assertNothingStored(silentUrl);
-        assertTrue(node.node.httpStats().originErrors() >= 2);
+        assertTrue(node.sibyl().httpStats().originErrors() >= 2);
     }
 
     @Test
@@ -190,27 +182,27 @@ class HttpErrorsTest {
 
     @Test
     void dropRulesRefuseWithAPlaceholderAndNocacheRulesFetchEveryTime() throws Exception {
-        origin.on("/ads/banner", ScriptedOrigin.body(200, "ad", "Cache-Control", "max-age=60"));
-        origin.on("/feed.live", ScriptedOrigin.body(200, "live", "Cache-Control", "max-age=60"));
+        node.origin().on("/ads/banner", ScriptedOrigin.body(200, "ad", "Cache-Control", "max-age=60"));
+        node.origin().on("/feed.live", ScriptedOrigin.body(200, "live", "Cache-Control", "max-age=60"));
 
-        HttpConnection.Response dropped = node.get(origin.url("/ads/banner"));
-        node.get(origin.url("/feed.live"));
-        HttpConnection.Response live = node.get(origin.url("/feed.live"));
+        HttpConnection.Response dropped = node.get(node.origin().url("/ads/banner"));
+        node.get(node.origin().url("/feed.live"));
+        HttpConnection.Response live = node.get(node.origin().url("/feed.live"));
 
         assertEquals(403, dropped.status());
         assertTrue(dropped.text().contains("drop rules"), dropped.text());
-        assertEquals(0, origin.count("/ads/banner"));
+        assertEquals(0, node.origin().count("/ads/banner"));
         assertEquals("live", live.text());
-        assertEquals(2, origin.count("/feed.live"));
-        assertNothingStored(origin.url("/feed.live"));
+        assertEquals(2, node.origin().count("/feed.live"));
+        assertNothingStored(node.origin().url("/feed.live"));
 
         Files.writeString(dropRules, "/other/\n");
-        await().atMost(Duration.ofSeconds(5)).until(() -> node.get(origin.url("/ads/banner")).status() == 200);
+        await().atMost(Duration.ofSeconds(5)).until(() -> node.get(node.origin().url("/ads/banner")).status() == 200);
     }
 
     @Test
     void acceleratorRequestsGoToTheirSitesOrigin() throws Exception {
-        origin.on("/accelerated", ScriptedOrigin.body(200, "site", "Cache-Control", "max-age=60"));
+        node.origin().on("/accelerated", ScriptedOrigin.body(200, "site", "Cache-Control", "max-age=60"));
 
         HttpConnection.Response served = node.send("GET /accelerated HTTP/1.1\nHost: SITE.test\n\n");
         HttpConnection.Response hit = node.send("GET /accelerated HTTP/1.1\nHost: site.test:80\n\n");
@@ -218,9 +210,9 @@ class HttpErrorsTest {
 
         assertEquals("site", served.text());
         assertEquals("HIT from " + TestNode.NAME, hit.header("X-Cache"));
-        assertEquals("site.test", origin.requests("/accelerated").get(0).getFirst("Host"));
+        assertEquals("site.test", node.origin().requests("/accelerated").get(0).getFirst("Host"));
         assertEquals(421, unknown.status());
-        assertEquals(1, origin.count("/accelerated"));
+        assertEquals(1, node.origin().count("/accelerated"));
     }
 
     @Test
