@@ -163,9 +163,8 @@ final class SlicedRange {
             case STORED -> {
                 if (entry.status() == 200 && response == null) {
                     // The slice was the whole representation, stored whole: it answers the range itself.
-                    ended = true;
                     respond().serve(entry, LogCode.TCP_MISS);
-                    request.request().release();
+                    end();
                 } else if (entry.status() != 206 || response != null && !combines(slice, entry)) {
                     entry.body().release();
                     changed();
@@ -177,8 +176,7 @@ final class SlicedRange {
                 if (response == null) {
                     log.debug("{}: the slices cannot answer bytes {}-{}; asking the origin as the client asked",
                             request.key(), first, last);
-                    ended = true;
-                    asAsked.run();
+                    handOver();
                 } else {
                     changed();
                 }
@@ -202,18 +200,18 @@ final class SlicedRange {
     /** Writes what the client asked of {@code slice}, held in {@code entry}; then the next slice. */
     private void deliver(Slice slice, CacheEntry entry) {
         if (response == null) {
-            if (!Conditionals.rangeApplies(request.headers(), entry.headers())) {
-                entry.body().release(); // If-Range names another representation: the whole one is due
-                ended = true;
-                asAsked.run();
+            total = slice.totalIn(entry.headers());
+            if (total < 0 || !Conditionals.rangeApplies(request.headers(), entry.headers())) {
+                // If-Range names another representation (the whole one is due), or a 304 changed
+                // the slice's Content-Range: the origin answers as asked.
+                entry.body().release();
+                handOver();
                 return;
             }
-            total = slice.totalIn(entry.headers());
             etag = entry.headers().get(HttpHeaderNames.ETAG);
             if (first >= total) {
-                ended = true;
                 respond().unsatisfiable(entry, total);
-                request.request().release();
+                end();
                 return;
             }
             last = Math.min(last, total - 1);
@@ -254,6 +252,12 @@ final class SlicedRange {
         request.transaction().code = fetchedAny ? LogCode.TCP_MISS : LogCode.TCP_MEM_HIT;
         response.end();
         end();
+    }
+
+    /** The client's request goes to the origin as asked: the fallback takes it over. */
+    private void handOver() {
+        ended = true;
+        asAsked.run();
     }
 
     /** The one place the client's request is let go, unless the fallback took it over. */
