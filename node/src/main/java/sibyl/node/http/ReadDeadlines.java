@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import sibyl.config.HttpLimits;
 
@@ -38,7 +39,13 @@ final class ReadDeadlines {
     private long since;
     private long bodyBytes;
     private HttpRequest head;
-    private boolean armed;
+    /**
+     * The pending check, if any; cancelled when the connection closes: a timer left in the
+     * event loop's queue would keep the connection's whole pipeline alive until it fired (up to
+     * the header timeout), and a flood of short connections would pile pipelines up by the
+     * hundred thousand.
+     */
+    private ScheduledFuture<?> timer;
     private ChannelHandlerContext requests;
 
     ReadDeadlines(Duration headerTimeout, long minBodyRate) {
@@ -57,6 +64,15 @@ final class ReadDeadlines {
                     arm(ctx, headerTimeoutNanos);
                 }
                 ctx.fireChannelRead(message);
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                if (timer != null) {
+                    timer.cancel(false);
+                    timer = null;
+                }
+                ctx.fireChannelInactive();
             }
         };
     }
@@ -101,14 +117,13 @@ final class ReadDeadlines {
     }
 
     private void arm(ChannelHandlerContext ctx, long delayNanos) {
-        if (!armed) {
-            armed = true;
-            ctx.executor().schedule(this::check, delayNanos, TimeUnit.NANOSECONDS);
+        if (timer == null && ctx.channel().isActive()) {
+            timer = ctx.executor().schedule(this::check, delayNanos, TimeUnit.NANOSECONDS);
         }
     }
 
     private void check() {
-        armed = false;
+        timer = null;
         if (!requests.channel().isActive() || state == State.BETWEEN || state == State.REFUSED) {
             return;
         }
