@@ -11,7 +11,13 @@ ETags, Range) and, in turn, a node from this checkout (bin/sibyl; run `mvn -q pa
   seeks:   SEEKS ranges of 64 KiB at random offsets over the whole file, one client;
   stalled: 8 clients ask for the second half of the file as one range, read 2 MiB, stop reading
            for 5 s and hang up: a slow client must hold the node to a slice or two, not make it
-           fetch and pin the whole file.
+           fetch and pin the whole file;
+  hostile: 16 clients for HOSTILE_SECONDS (default 30) ask random ranges (some open-ended, some
+           across several slices) while a PURGE of the file goes in every second and every
+           third client hangs up halfway through its response; then the node's live objects
+           (jcmd GC.class_histogram: fetches, sliced responses, origin exchanges, pipelines,
+           stored bodies) must be back to those of the slices held, and its descriptors, once
+           idle origin connections are closed (origin.read-timeout, 60 s), to where they were.
 Prints, per node and workload, requests, errors (a status or byte that is not the file's),
 seconds, client MiB/s and the body MiB the origin sent (from its access log); and the node's
 descriptors and RSS before and after. Stops by itself.
@@ -21,6 +27,7 @@ descriptors and RSS before and after. Stops by itself.
 import http.client
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -104,6 +111,78 @@ def stalled(clients=8):
         (origin_bytes() - before) / (1 << 20)
 
 
+def histogram(pid, pattern=r"^(sibyl\.node\.(http\.(Fetch|SlicedRange|ClientResponse)|origin\.Exchange|store\.[\w$]*Body)"
+                                 r"|io\.netty\.channel\.DefaultChannelPipeline)$"):
+    out = subprocess.run(["jcmd", str(pid), "GC.class_histogram"], capture_output=True, text=True).stdout
+    counts = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and re.search(pattern, parts[3]):
+            counts[parts[3].rsplit(".", 1)[-1]] = int(parts[1])
+    return counts
+
+
+def hostile(seconds):
+    url = f"http://127.0.0.1:{origin_port}/video.bin"
+    counts = {"requests": 0, "errors": 0, "bytes": 0}
+    kinds = {}
+    lock = threading.Lock()
+    stop = time.time() + seconds
+
+    def client(seed):
+        rnd = random.Random(seed)
+        n = 0
+        while time.time() < stop:
+            n += 1
+            first = rnd.randrange(0, SIZE - 1)
+            shape = rnd.random()
+            last = SIZE - 1 if shape < 0.2 else min(SIZE - 1, first + rnd.randrange(1, 5 << 20))
+            connection = http.client.HTTPConnection("127.0.0.1", node_port, timeout=60)
+            try:
+                connection.request("GET", url, headers={"Range": f"bytes={first}-{last}"})
+                response = connection.getresponse()
+                if n % 3 == 0:
+                    response.read(min(last - first + 1, 256 << 10) // 2)  # then hang up
+                    ok = response.status == 206
+                    got = 0
+                    kind = f"status {response.status}"
+                else:
+                    body = response.read()
+                    ok = response.status == 206 and body == data[first:last + 1]
+                    got = len(body)
+                    kind = f"status {response.status}" if response.status != 206 else \
+                        f"{len(body)} of {last - first + 1} bytes" if len(body) != last - first + 1 else "wrong bytes"
+            except (OSError, http.client.HTTPException) as e:
+                ok, got, kind = False, 0, type(e).__name__
+            finally:
+                connection.close()
+            with lock:
+                counts["requests"] += 1
+                counts["errors"] += 0 if ok else 1
+                counts["bytes"] += got
+                if not ok:
+                    kinds[kind] = kinds.get(kind, 0) + 1
+
+    def purger():
+        while time.time() < stop:
+            time.sleep(1)
+            connection = http.client.HTTPConnection("127.0.0.1", node_port, timeout=10)
+            connection.request("PURGE", url)
+            connection.getresponse().read()
+            connection.close()
+
+    before = origin_bytes()
+    start = time.time()
+    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(16)] + [threading.Thread(target=purger)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if kinds:
+        print(f"# hostile errors: {kinds}")
+    return counts, time.time() - start, (origin_bytes() - before) / (1 << 20)
+
+
 def run(ranges_per_client):
     url = f"http://127.0.0.1:{origin_port}/video.bin"
     counts = {"requests": 0, "errors": 0, "bytes": 0}
@@ -155,11 +234,17 @@ try:
             seeks = [(first, first + (64 << 10) - 1)
                      for first in (offsets.randrange(0, SIZE - (64 << 10)) for _ in range(SEEKS))]
             start_fds, start_rss = resources(node.pid)
-            for name, load in (("viewers", [viewing] * VIEWERS), ("viewers-warm", [viewing] * VIEWERS),
-                               ("seeks", [seeks]), ("stalled", None)):
-                counts, seconds, sent = run(load) if load else stalled()
+            phases = (("viewers", lambda: run([viewing] * VIEWERS)), ("viewers-warm", lambda: run([viewing] * VIEWERS)),
+                      ("seeks", lambda: run([seeks])), ("stalled", stalled),
+                      ("hostile", lambda: hostile(int(os.environ.get("HOSTILE_SECONDS", "30")))))
+            for name, phase in phases:
+                if name == "hostile":
+                    live_before = histogram(node.pid)
+                counts, seconds, sent = phase()
                 print(f"{slice_size:>10} {name:>12} {counts['requests']:>8} {counts['errors']:>6} {seconds:>8.2f} "
                       f"{counts['bytes'] / (1 << 20) / seconds:>8.1f} {sent:>10.1f}", flush=True)
+            time.sleep(65)  # origin.read-timeout (60s): idle origin connections closed by then
+            print(f"# slice-size {slice_size}: live objects before the hostile phase {live_before}, after {histogram(node.pid)}")
             fds, rss = resources(node.pid)
             print(f"# slice-size {slice_size}: node descriptors {start_fds} -> {fds}, RSS {start_rss} -> {rss} MiB")
         finally:
