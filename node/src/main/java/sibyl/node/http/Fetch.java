@@ -317,10 +317,12 @@ final class Fetch implements OriginListener {
         // Closed to joiners before the client hears: a request it sends next (on another loop,
         // perhaps) must be a new miss, not a waiter told of this failure.
         List<Waiter> woken = close();
-        leader.failed(HttpResponseStatus.valueOf(failure.status()), detail,
-                stale != null ? LogCode.TCP_REFRESH_FAIL_ERR : LogCode.TCP_MISS, hierarchy);
-        finish(woken, failure == OriginFailure.CUT_SHORT ? Outcome.UNSTORED
-                : Outcome.failed(HttpResponseStatus.valueOf(failure.status()), detail));
+        // A stored response that may not be served stale, and an origin that cannot be reached:
+        // 504, as RFC 9111 section 5.2.2.2 asks of a disconnected cache.
+        HttpResponseStatus answer = stale != null && failure == OriginFailure.UNREACHABLE
+                ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.valueOf(failure.status());
+        leader.failed(answer, detail, stale != null ? LogCode.TCP_REFRESH_FAIL_ERR : LogCode.TCP_MISS, hierarchy);
+        finish(woken, failure == OriginFailure.CUT_SHORT ? Outcome.UNSTORED : Outcome.failed(answer, detail));
     }
 
     /**
