@@ -16,11 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
 import sibyl.icp.policy.builtin.Cidr;
 
@@ -49,6 +51,67 @@ public final class SettingsLoader {
      * @throws SettingsException naming the key, value and origin of the first bad setting
      */
     public static NodeSettings load(Path file, Map<String, String> environment) {
+        return load(file, environment, Set.of());
+    }
+
+    /** Errors {@link #check} reports at most: a file with more has worse problems than a list can show. */
+    static final int MAX_ERRORS = 50;
+
+    /**
+     * Every error in the settings, as {@code nginx -t} and {@code squid -k parse} report them: each
+     * bad setting is set aside (its default stands in) and the rest read again, until they load.
+     * Empty when a node would start with them, as far as the settings go.
+     */
+    public static List<SettingsException> check(Path file, Map<String, String> environment) {
+        List<SettingsException> errors = new ArrayList<>();
+        Set<String> setAside = new HashSet<>();
+        while (errors.size() < MAX_ERRORS) {
+            try {
+                load(file, environment, setAside);
+                break;
+            } catch (SettingsException e) {
+                errors.add(e);
+                if (e.key() == null || !setAside.add(e.key())) {
+                    break; // nothing to set aside: what follows cannot be read past it
+                }
+            }
+        }
+        return errors;
+    }
+
+    /**
+     * Each setting in effect, in key order, with where it came from: {@code default}, the file
+     * and line, or the environment variable.
+     *
+     * @throws SettingsException if the settings do not load (see {@link #check})
+     */
+    public static List<Effective> effective(Path file, Map<String, String> environment) {
+        load(file, environment);
+        Config merged = merged(file, environment, Set.of());
+        List<Effective> settings = new ArrayList<>();
+        for (Map.Entry<String, ConfigValue> entry : new TreeMap<>(merged.entrySet().stream()
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))).entrySet()) {
+            ConfigValue value = entry.getValue();
+            String origin = value.origin().resource() != null && value.origin().resource().endsWith("reference.conf")
+                    ? "default" : origin(value);
+            settings.add(new Effective(entry.getKey(), value.render(ConfigRenderOptions.concise()), origin));
+        }
+        return settings;
+    }
+
+    /** One setting in effect: its key, its value as HOCON, and where it came from. */
+    public record Effective(String key, String value, String origin) {}
+
+    private static NodeSettings load(Path file, Map<String, String> environment, Set<String> setAside) {
+        try {
+            return read(merged(file, environment, setAside));
+        } catch (ConfigException e) {
+            throw new SettingsException(e.getMessage(), e);
+        }
+    }
+
+    /** The reference, under the operator's file, under the environment, without the keys {@code setAside}. */
+    private static Config merged(Path file, Map<String, String> environment, Set<String> setAside) {
         Config reference = ConfigFactory.parseResources(SettingsLoader.class.getClassLoader(), "reference.conf",
                 ConfigParseOptions.defaults().setAllowMissing(false));
         Config operator = ConfigFactory.empty();
@@ -63,15 +126,13 @@ public final class SettingsLoader {
             }
         }
         Config overrides = fromEnvironment(environment, reference.root().keySet());
-        rejectUnknownKeys(operator.withFallback(overrides), reference);
-        Config merged;
-        try {
-            merged = overrides.withFallback(operator).withFallback(reference).resolve();
-        } catch (ConfigException e) {
-            throw new SettingsException(e.getMessage(), e);
+        for (String key : setAside) {
+            operator = operator.withoutPath(key);
+            overrides = overrides.withoutPath(key);
         }
+        rejectUnknownKeys(operator.withFallback(overrides), reference);
         try {
-            return read(merged);
+            return overrides.withFallback(operator).withFallback(reference).resolve();
         } catch (ConfigException e) {
             throw new SettingsException(e.getMessage(), e);
         }
@@ -373,7 +434,8 @@ public final class SettingsLoader {
             }
             Config block = ((ConfigObject) entry.getValue()).toConfig();
             if (!block.hasPath("type")) {
-                throw new SettingsException(key + ".type: missing (" + origin(entry.getValue()) + "); every policy needs a type");
+                throw new SettingsException(key, key + ".type: missing (" + origin(entry.getValue())
+                        + "); every policy needs a type");
             }
             byName.put(name, new PolicySettings(key, name, block));
         }
@@ -445,7 +507,7 @@ public final class SettingsLoader {
     /** "icp.threads = -1 (/etc/sibyl.conf: 12): must not be negative" */
     static SettingsException bad(String key, ConfigValue value, String why) {
         String rendered = value.render(ConfigRenderOptions.concise());
-        return new SettingsException(key + " = " + rendered + " (" + origin(value) + "): " + why);
+        return new SettingsException(key, key + " = " + rendered + " (" + origin(value) + "): " + why);
     }
 
     private static String origin(ConfigValue value) {
@@ -460,7 +522,7 @@ public final class SettingsLoader {
                 continue;
             }
             if (!reference.hasPathOrNull(key)) {
-                throw new SettingsException(key + ": unknown setting (" + origin(entry.getValue())
+                throw new SettingsException(key, key + ": unknown setting (" + origin(entry.getValue())
                         + "); see reference.conf for the settings Sibyl reads");
             }
         }

@@ -1,6 +1,7 @@
 package sibyl.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -115,6 +116,47 @@ class SettingsLoaderTest {
         Path negative = write("cache.grace.stale-if-error = -1s\n");
         SettingsException n = assertThrows(SettingsException.class, () -> SettingsLoader.load(negative, Map.of()));
         assertTrue(n.getMessage().startsWith("cache.grace.stale-if-error = "), n.getMessage());
+    }
+
+    @Test
+    void aCheckReportsEveryBadSettingWithItsFileAndLineNotJustTheFirst() throws IOException {
+        Path file = write("icp.threads = -1\nhttp.max-pipelined = many\ncache.slice-size = 1k\nhttp.colour = blue\n"
+                + "cache.memory = 512m\n");
+
+        List<SettingsException> errors = SettingsLoader.check(file, Map.of("SIBYL_HTTP_THREADS", "x"));
+
+        assertEquals(List.of("http.colour", "icp.threads", "http.threads", "http.max-pipelined", "cache.slice-size"),
+                errors.stream().map(SettingsException::key).toList());
+        assertEquals("http.colour: unknown setting (" + file + ": 4); see reference.conf for the settings Sibyl reads",
+                errors.get(0).getMessage());
+        assertEquals("icp.threads = -1 (" + file + ": 1): must not be negative", errors.get(1).getMessage());
+        assertEquals("http.threads = \"x\" (environment variable SIBYL_HTTP_THREADS): expected a whole number",
+                errors.get(2).getMessage());
+        assertTrue(errors.get(4).getMessage().startsWith("cache.slice-size = \"1k\" (" + file + ": 3): "),
+                errors.get(4).getMessage());
+    }
+
+    @Test
+    void aFileThatLoadsChecksCleanAndOneThatDoesNotParseIsOneError() throws IOException {
+        assertEquals(List.of(), SettingsLoader.check(write("icp.threads = 2\n"), Map.of()));
+
+        List<SettingsException> unparsable = SettingsLoader.check(write("icp {\n threads = 2\n"), Map.of());
+        assertEquals(1, unparsable.size());
+        assertNull(unparsable.get(0).key());
+        assertTrue(unparsable.get(0).getMessage().contains("sibyl.conf: 3"), unparsable.get(0).getMessage());
+    }
+
+    @Test
+    void theEffectiveSettingsSayWhereEachValueCameFrom() throws IOException {
+        Path file = write("icp.threads = 2\n");
+
+        Map<String, SettingsLoader.Effective> effective = SettingsLoader.effective(file, Map.of("SIBYL_HTTP_THREADS", "3"))
+                .stream().collect(java.util.stream.Collectors.toMap(SettingsLoader.Effective::key, e -> e));
+
+        assertEquals(new SettingsLoader.Effective("icp.threads", "2", file + ": 1"), effective.get("icp.threads"));
+        assertEquals(new SettingsLoader.Effective("http.threads", "\"3\"", "environment variable SIBYL_HTTP_THREADS"),
+                effective.get("http.threads"));
+        assertEquals(new SettingsLoader.Effective("cache.memory", "\"256m\"", "default"), effective.get("cache.memory"));
     }
 
     @Test

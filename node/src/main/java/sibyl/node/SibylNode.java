@@ -138,6 +138,51 @@ public final class SibylNode implements AutoCloseable {
     }
 
     /**
+     * What {@link #start} would refuse in {@code settings} beyond the settings themselves, found
+     * without starting anything: each ICP policy made (its plugin jar loaded, its settings read)
+     * and closed again, and each rule file read. Not checked: the addresses (binding them is
+     * starting) and the JVM's direct memory (the checking JVM's is not the node's).
+     *
+     * @return each problem, as the node would name it; empty if none
+     */
+    public static List<String> check(NodeSettings settings) {
+        List<String> problems = new java.util.ArrayList<>();
+        Clock clock = Clock.systemUTC();
+        try (Resources resources = new Resources()) {
+            resources.index = new CacheIndex(settings.cache().memoryBytes(), settings.cache().maxObjectBytes(),
+                    resources.housekeeping);
+            try {
+                resources.types = PolicyTypes.discover(settings.icp().pluginDirectory(),
+                        List.of(new CachePolicyProvider(resources.index, clock)));
+            } catch (PluginException e) {
+                problems.add(e.getMessage());
+                return problems;
+            }
+            for (PolicySettings policy : settings.icp().policies()) {
+                try {
+                    resources.chain.register(policy.name(),
+                            resources.types.create(policy.key(), policy.name(), policy.block(), resources.housekeeping));
+                } catch (PluginException | RuntimeException e) {
+                    problems.add(e.getMessage());
+                }
+            }
+            HttpSettings http = settings.http();
+            checkRules("http.drop-rules", http, http.dropRules(), resources, problems);
+            checkRules("http.nocache-rules", http, http.nocacheRules(), resources, problems);
+        }
+        return problems;
+    }
+
+    private static void checkRules(String key, HttpSettings http, java.util.Optional<java.nio.file.Path> file,
+            Resources resources, List<String> problems) {
+        try {
+            rules(key, http, file, resources).close();
+        } catch (SettingsException e) {
+            problems.add(e.getMessage());
+        }
+    }
+
+    /**
      * Opens the cache, loads the policy types (built-in, the node's {@code cache} type, plugins),
      * builds the chain the settings name, starts the HTTP proxy, then answers ICP: ICP last, so
      * no HIT is promised before the proxy can serve it.

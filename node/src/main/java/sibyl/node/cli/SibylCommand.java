@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "An ICP-aware cache peer cluster node.",
-        subcommands = {NodeCommand.class, IcpCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {NodeCommand.class, IcpCommand.class, ClusterCommand.class, ConfigCommand.class,
+            CommandLine.HelpCommand.class})
 public final class SibylCommand {
 
     /** Exit status for bad usage or settings, as picocli uses for bad usage. */
