@@ -375,6 +375,14 @@ public final class SibylNode implements AutoCloseable {
         return name;
     }
 
+    /**
+     * Reopens the access log at its path, once the lines before are written: after logrotate
+     * moved the file away, what {@code sibyl node} does on SIGUSR1.
+     */
+    public void reopenLogs() {
+        resources.accessLog.reopen();
+    }
+
     /** The ICP addresses, with the ports picked for port 0. */
     public List<InetSocketAddress> icpAddresses() {
         return icp.addresses();

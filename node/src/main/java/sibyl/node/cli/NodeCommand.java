@@ -45,6 +45,7 @@ final class NodeCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("sibyl: " + e.getMessage());
             return 1;
         }
+        reopenLogsOn("USR1", node);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("node {}: stopping", node.name());
@@ -55,5 +56,32 @@ final class NodeCommand implements Callable<Integer> {
                 node.icpAddresses());
         stopped.await();
         return 0;
+    }
+
+    /**
+     * SIGUSR1 reopens the access log, for logrotate without copytruncate (Squid's
+     * {@code -k rotate}). A process-wide handler, set by the command that owns the process.
+     * Through {@code sun.misc.Signal}, the JDK's only way to handle a signal, reached by
+     * reflection (as Kafka does): named in source it is a warning in every build, and a JDK
+     * without it must still run the node.
+     */
+    private static void reopenLogsOn(String signal, SibylNode node) {
+        try {
+            Class<?> signalClass = Class.forName("sun.misc.Signal");
+            Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+            Object handler = java.lang.reflect.Proxy.newProxyInstance(handlerClass.getClassLoader(),
+                    new Class<?>[] {handlerClass}, (proxy, method, arguments) -> {
+                        if (method.getName().equals("handle")) {
+                            log.info("node {}: SIG{}: reopening the access log", node.name(), signal);
+                            node.reopenLogs();
+                        }
+                        return null;
+                    });
+            signalClass.getMethod("handle", signalClass, handlerClass)
+                    .invoke(null, signalClass.getConstructor(String.class).newInstance(signal), handler);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            log.warn("node {}: SIG{} cannot be handled here ({}); the access log is not reopened on it", node.name(),
+                    signal, e.toString());
+        }
     }
 }

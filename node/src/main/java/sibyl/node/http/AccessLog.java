@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,14 +34,20 @@ import org.slf4j.LoggerFactory;
 public final class AccessLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
     static final int QUEUE_LINES = 65_536;
-    private static final String CLOSING = new String("closing"); // compared by identity
+    /** What the log's thread is asked besides lines: each in its place among them. */
+    private enum Marker { CLOSE, REOPEN }
+
+    /** Asks the log's thread to flush what it wrote before, and say so. */
+    private record Flush(CountDownLatch done) {}
 
     /** Writes nothing. */
     public static final AccessLog NONE = new AccessLog(null, null);
 
     private final Path path;
-    private final BufferedWriter writer;
-    private final BlockingQueue<String> queue;
+    /** Guarded by this log's lock once it is open; replaced by {@link #reopen}. */
+    private BufferedWriter writer;
+    /** Lines, {@link Marker}s and {@link Flush}es, read by the log's thread alone while it runs: in order. */
+    private final BlockingQueue<Object> queue;
     private final Thread thread;
     private final LongAdder dropped = new LongAdder();
     private volatile boolean droppedReported;
@@ -54,19 +62,55 @@ public final class AccessLog implements AutoCloseable {
 
     /** Appends to {@code path}, creating it (and its directory) if needed. */
     public static AccessLog open(Path path) throws IOException {
-        Path parent = path.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        AccessLog accessLog = new AccessLog(path, Files.newBufferedWriter(path, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE));
+        AccessLog accessLog = new AccessLog(path, writerFor(path));
         accessLog.thread.setDaemon(true);
         accessLog.thread.start();
         return accessLog;
     }
 
+    private static BufferedWriter writerFor(Path path) throws IOException {
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        return Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                StandardOpenOption.WRITE);
+    }
+
+    /**
+     * Closes the file and opens its path again, once the lines recorded before are written: what
+     * logrotate needs after it moved the file away (SIGUSR1 to {@code sibyl node}, as Squid's
+     * {@code -k rotate} reopens its logs). Lines recorded after go to the new file.
+     */
+    public void reopen() {
+        if (queue == null) {
+            return;
+        }
+        if (!queue.offer(Marker.REOPEN)) {
+            synchronized (this) { // the queue is full: the lines in it go to the old file first
+                writeRest();
+                reopenNow();
+            }
+        }
+    }
+
+    private synchronized void reopenNow() {
+        try {
+            writer.close();
+        } catch (IOException e) {
+            reportOnce(e);
+        }
+        try {
+            writer = writerFor(path);
+            failed = false;
+            log.info("access log {}: reopened", path);
+        } catch (IOException e) {
+            reportOnce(e); // the closed writer refuses the lines that follow: they are lost, and said so once
+        }
+    }
+
     void record(Transaction transaction) {
-        if (writer == null) {
+        if (queue == null) {
             return;
         }
         long elapsedMillis = (System.nanoTime() - transaction.startNanos) / 1_000_000;
@@ -102,9 +146,9 @@ public final class AccessLog implements AutoCloseable {
 
     /** The log's own thread: writes what is queued, and flushes whenever nothing is. */
     private void writeOut() {
-        List<String> batch = new ArrayList<>(1024);
+        List<Object> batch = new ArrayList<>(1024);
         while (true) {
-            String first;
+            Object first;
             try {
                 first = queue.take();
             } catch (InterruptedException e) {
@@ -118,23 +162,28 @@ public final class AccessLog implements AutoCloseable {
                 return;
             }
             if (queue.isEmpty()) {
-                flush();
+                flushFile();
             }
         }
     }
 
-    /** Writes {@code lines}; returns whether the close marker was among them. */
-    private synchronized boolean write(List<String> lines) {
+    /** Writes {@code lines} and does what the markers among them ask; returns whether one was {@link Marker#CLOSE}. */
+    private synchronized boolean write(List<Object> lines) {
         boolean closing = false;
-        for (String line : lines) {
-            if (line == CLOSING) {
+        for (Object line : lines) {
+            if (line == Marker.CLOSE) {
                 closing = true;
-                continue;
-            }
-            try {
-                writer.append(line);
-            } catch (IOException e) {
-                reportOnce(e);
+            } else if (line == Marker.REOPEN) {
+                reopenNow();
+            } else if (line instanceof Flush flush) {
+                flushFile();
+                flush.done().countDown();
+            } else {
+                try {
+                    writer.append((String) line);
+                } catch (IOException e) {
+                    reportOnce(e);
+                }
             }
         }
         if (droppedReported && queue.isEmpty()) {
@@ -153,15 +202,37 @@ public final class AccessLog implements AutoCloseable {
         return line.append(digits);
     }
 
-    /** Writes out every line recorded so far (by the caller's thread, if the log's is behind). */
-    public synchronized void flush() {
-        if (writer == null) {
+    /**
+     * Writes out every line recorded so far, in order: the log's thread does it and says so (up
+     * to 10 s); once that thread has ended, or if its queue stays full, the caller's thread does.
+     */
+    public void flush() {
+        if (queue == null) {
             return;
         }
-        List<String> rest = new ArrayList<>();
+        if (thread.isAlive()) {
+            Flush flush = new Flush(new CountDownLatch(1));
+            try {
+                if (queue.offer(flush, 1, TimeUnit.SECONDS) && flush.done().await(10, TimeUnit.SECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        writeRest();
+    }
+
+    /** Writes what is queued from the caller's thread, markers but {@link Marker#CLOSE} obeyed, and flushes. */
+    private synchronized void writeRest() {
+        List<Object> rest = new ArrayList<>();
         queue.drainTo(rest);
-        rest.remove(CLOSING);
         write(rest);
+        flushFile();
+    }
+
+    private synchronized void flushFile() {
         try {
             writer.flush();
         } catch (IOException e) {
@@ -179,18 +250,18 @@ public final class AccessLog implements AutoCloseable {
     /** Writes out what is queued and closes the file. */
     @Override
     public void close() {
-        if (writer == null) {
+        if (queue == null) {
             return;
         }
         try {
-            queue.put(CLOSING);
+            queue.put(Marker.CLOSE);
             thread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         thread.interrupt();
         synchronized (this) {
-            flush();
+            writeRest();
             closeFile();
         }
     }

@@ -21,6 +21,7 @@ import sibyl.icp.wire.IcpOpcode;
 /** {@code sibyl node} as its own process: it starts, answers, and stops cleanly on SIGTERM. */
 class NodeProcessTest {
     private static final Pattern ANSWERING = Pattern.compile("answering ICP on \\[/127\\.0\\.0\\.1:(\\d+)]");
+    private static final Pattern SERVING = Pattern.compile("serving HTTP on \\[/127\\.0\\.0\\.1:(\\d+)]");
 
     @TempDir
     Path directory;
@@ -50,6 +51,56 @@ class NodeProcessTest {
         } finally {
             node.destroyForcibly();
         }
+    }
+
+    @Test
+    void sigusr1ReopensTheAccessLogAfterLogrotateMovedIt() throws Exception {
+        Path accessLog = directory.resolve("access.log");
+        Path rotated = directory.resolve("access.log.1");
+        Path config = directory.resolve("rotate.conf");
+        Files.writeString(config, "node.name = rotate-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\n"
+                + "http.access-log = \"" + accessLog + "\"\n");
+        Path log = directory.resolve("rotate.log");
+        Process node = start(log, "node", "--config", config.toString());
+        try {
+            int port = await("the node's HTTP port in its log").atMost(Duration.ofSeconds(30))
+                    .until(() -> httpPortIn(log, node), p -> p > 0);
+            counters(port);
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(accessLog) && Files.size(accessLog) > 0);
+            Files.move(accessLog, rotated);
+
+            new ProcessBuilder("kill", "-USR1", Long.toString(node.pid())).inheritIO().start().waitFor();
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(log).contains("reopening the access log"));
+            counters(port);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(accessLog) && Files.size(accessLog) > 0);
+            assertEquals(1, Files.readAllLines(rotated).size(), "the line before the signal stays in the moved file");
+            assertEquals(1, Files.readAllLines(accessLog).size(), "the line after it is in a new file at the path");
+            assertTrue(node.isAlive(), "SIGUSR1 does not stop the node");
+        } finally {
+            node.destroy();
+            node.waitFor(30, TimeUnit.SECONDS);
+            node.destroyForcibly();
+        }
+    }
+
+    /** One request to the node's counters page, which the access log records. */
+    private static void counters(int port) throws IOException {
+        java.net.HttpURLConnection connection = (java.net.HttpURLConnection) java.net.URI
+                .create("http://127.0.0.1:" + port + "/squid-internal-mgr/counters").toURL().openConnection();
+        try {
+            connection.getInputStream().readAllBytes();
+        } finally {
+            connection.disconnect();
+        }
+    }
+
+    private static int httpPortIn(Path log, Process node) throws IOException {
+        if (!node.isAlive()) {
+            throw new IllegalStateException("the node exited: " + Files.readString(log));
+        }
+        Matcher matcher = SERVING.matcher(Files.readString(log));
+        return matcher.find() ? Integer.parseInt(matcher.group(1)) : 0;
     }
 
     @Test

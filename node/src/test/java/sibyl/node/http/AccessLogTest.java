@@ -1,6 +1,7 @@
 package sibyl.node.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,6 +36,29 @@ class AccessLogTest {
             log.flush();
             List<String> lines = Files.readAllLines(file);
             assertEquals(List.of(squid(hit, lines.get(0)), squid(refused, lines.get(1))), lines);
+        }
+    }
+
+    @Test
+    void reopeningAfterTheFileWasMovedAwayWritesOnToANewFileAtThePath() throws IOException {
+        Path file = dir.resolve("access.log");
+        Path rotated = dir.resolve("access.log.1");
+        try (AccessLog log = AccessLog.open(file)) {
+            log.record(new Transaction("127.0.0.1", "GET", "http://example.com/before"));
+            log.flush();
+            Files.move(file, rotated); // what logrotate does, without copytruncate
+
+            log.record(new Transaction("127.0.0.1", "GET", "http://example.com/still-old"));
+            log.reopen();
+            log.record(new Transaction("127.0.0.1", "GET", "http://example.com/after"));
+            log.flush();
+
+            List<String> old = Files.readAllLines(rotated);
+            List<String> fresh = Files.readAllLines(file);
+            assertEquals(2, old.size(), old.toString());
+            assertTrue(old.get(1).contains("http://example.com/still-old"), "recorded before the reopen: the old file");
+            assertEquals(1, fresh.size(), fresh.toString());
+            assertTrue(fresh.get(0).contains("http://example.com/after"));
         }
     }
 
