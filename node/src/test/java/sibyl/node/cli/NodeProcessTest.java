@@ -104,6 +104,29 @@ class NodeProcessTest {
     }
 
     @Test
+    void theNodesOwnLogIsJsonLinesWithTheExampleLogbackFile() throws Exception {
+        Path json = Path.of("..", "examples", "logging", "logback-json.xml").toAbsolutePath().normalize();
+        Path config = directory.resolve("json.conf");
+        Files.writeString(config, "node.name = json-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\n");
+        Path log = directory.resolve("json.log");
+        Process node = start(log, List.of("-Dlogback.configurationFile=" + json), "node", "--config", config.toString());
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(log).contains("answering ICP on"));
+            List<String> lines = Files.readAllLines(log).stream().filter(line -> !line.isBlank()).toList();
+            for (String line : lines) {
+                assertTrue(line.startsWith("{\"timestamp\":") && line.endsWith("}") && line.contains("\"level\":\""),
+                        "a JSON object per line: " + line);
+            }
+            assertTrue(lines.stream().anyMatch(line -> line.contains("\"formattedMessage\":\"node json-test: serving HTTP on")),
+                    String.join("\n", lines));
+        } finally {
+            node.destroy();
+            node.waitFor(30, TimeUnit.SECONDS);
+            node.destroyForcibly();
+        }
+    }
+
+    @Test
     void badSettingsExitTwoNamingKeyAndFile() throws Exception {
         Path config = directory.resolve("bad.conf");
         Files.writeString(config, "icp.threads = -1\n");
@@ -138,10 +161,14 @@ class NodeProcessTest {
     }
 
     private static Process start(Path log, String... arguments) throws IOException {
-        List<String> command = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
+        return start(log, List.of(), arguments);
+    }
+
+    private static Process start(Path log, List<String> jvmOptions, String... arguments) throws IOException {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(arguments));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
