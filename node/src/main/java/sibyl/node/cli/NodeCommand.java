@@ -70,12 +70,15 @@ final class NodeCommand implements Callable<Integer> {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
             Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
             Object handler = java.lang.reflect.Proxy.newProxyInstance(handlerClass.getClassLoader(),
-                    new Class<?>[] {handlerClass}, (proxy, method, arguments) -> {
-                        if (method.getName().equals("handle")) {
+                    new Class<?>[] {handlerClass}, (proxy, method, arguments) -> switch (method.getName()) {
+                        case "handle" -> {
                             log.info("node {}: SIG{}: reopening the access log", node.name(), signal);
                             node.reopenLogs();
+                            yield null;
                         }
-                        return null;
+                        case "hashCode" -> System.identityHashCode(proxy);
+                        case "equals" -> proxy == arguments[0];
+                        default -> "the access log's reopener on SIG" + signal;
                     });
             signalClass.getMethod("handle", signalClass, handlerClass)
                     .invoke(null, signalClass.getConstructor(String.class).newInstance(signal), handler);
