@@ -167,7 +167,11 @@ class PipeBodyStoreTest {
 
         await().until(() -> !leaving.server().isOpen());
         await().untilAsserted(() -> assertEquals(1, body.refCnt(), "the transfer let go of the body"));
-        await().untilAsserted(() -> assertEquals(before, openDescriptors(), "its two sockets gone, nothing else"));
+        // At most as many as before: its two sockets gone and nothing left; fewer when something
+        // else in this JVM closes descriptors meanwhile (a node of an earlier test class
+        // finishing its shutdown: CI saw 90 for 94).
+        await().untilAsserted(() -> assertTrue(openDescriptors() <= before,
+                "its two sockets gone, nothing left: " + openDescriptors() + " open, " + before + " before"));
         try (EpollConnections.Connection next = connections.connect(0)) {
             next.send(body, 0, bytes.length);
             assertArrayEquals(bytes, next.read(bytes.length), "the scratch pipe came back empty");
