@@ -1,5 +1,6 @@
 package sibyl.config;
 
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -12,11 +13,17 @@ import java.util.Objects;
  * @param origin how origins are reached
  * @param cluster the cluster the node joins, if any
  * @param warmUp how the node exercises its hot paths before it serves
+ * @param admin the admin listener: metrics, health, status page, reload, cache maintenance
+ * @param logLevels logger name (a package or class; {@code ROOT} for all) → level, applied
+ *     over the Logback configuration's
  */
 public record NodeSettings(String name, IcpSettings icp, HttpSettings http, CacheSettings cache,
-        OriginSettings origin, ClusterSettings cluster, WarmUpSettings warmUp) {
+        OriginSettings origin, ClusterSettings cluster, WarmUpSettings warmUp, AdminSettings admin,
+        Map<String, String> logLevels) {
     public NodeSettings {
         Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(admin, "admin");
+        logLevels = Map.copyOf(logLevels);
         Objects.requireNonNull(icp, "icp");
         Objects.requireNonNull(http, "http");
         Objects.requireNonNull(cache, "cache");

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import sibyl.icp.policy.builtin.Cidr;
 
 /**
@@ -35,6 +36,7 @@ public final class SettingsLoader {
     private static final String POLICIES = "icp.policies";
     /** Its keys are host names the operator chooses. */
     private static final String ACCELERATE = "http.accelerate";
+    private static final String LOG_LEVELS = "node.log-levels";
 
     private SettingsLoader() {}
 
@@ -173,7 +175,9 @@ public final class SettingsLoader {
                         positiveDuration(config, "origin.pool-idle-timeout")),
                 cluster(config),
                 new WarmUpSettings(nonNegativeInt(config, "warm-up.icp-queries"),
-                        nonNegativeInt(config, "warm-up.http-requests")));
+                        nonNegativeInt(config, "warm-up.http-requests")),
+                new AdminSettings(listen(config, "admin.listen", true), cidrs(config, "admin.allow")),
+                logLevels(config, LOG_LEVELS));
     }
 
     private static final long MIN_SLICE = 16 << 10;
@@ -443,6 +447,27 @@ public final class SettingsLoader {
     }
 
     private static List<InetSocketAddress> listen(Config config, String key) {
+        return listen(config, key, false);
+    }
+
+    private static final Set<String> LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
+    private static Map<String, String> logLevels(Config config, String key) {
+        Map<String, String> levels = new TreeMap<>();
+        for (Map.Entry<String, ConfigValue> entry : config.getObject(key).entrySet()) {
+            String entryKey = ConfigUtil.joinPath("node", "log-levels", entry.getKey());
+            ConfigValue value = entry.getValue();
+            if (value.valueType() != ConfigValueType.STRING
+                    || !LEVELS.contains(value.unwrapped().toString().toUpperCase(Locale.ROOT))) {
+                throw bad(entryKey, value, "expected one of " + new TreeSet<>(LEVELS));
+            }
+            levels.put(entry.getKey(), value.unwrapped().toString().toUpperCase(Locale.ROOT));
+        }
+        return levels;
+    }
+
+    /** @param mayBeEmpty whether no address at all is allowed (the listener is then off) */
+    private static List<InetSocketAddress> listen(Config config, String key, boolean mayBeEmpty) {
         ConfigValue value = config.getValue(key);
         if (value.valueType() == ConfigValueType.STRING) {
             return List.of(socketAddress(key, value)); // one address, as SIBYL_ICP_LISTEN=127.0.0.1:3130 gives
@@ -452,7 +477,7 @@ public final class SettingsLoader {
         }
         List<InetSocketAddress> addresses = new ArrayList<>();
         List<? extends ConfigValue> items = config.getList(key);
-        if (items.isEmpty()) {
+        if (items.isEmpty() && !mayBeEmpty) {
             throw bad(key, value, "needs at least one address");
         }
         for (int i = 0; i < items.size(); i++) {
@@ -518,7 +543,7 @@ public final class SettingsLoader {
     private static void rejectUnknownKeys(Config operator, Config reference) {
         for (Map.Entry<String, ConfigValue> entry : operator.entrySet()) {
             String key = entry.getKey();
-            if (key.startsWith(POLICIES + ".") || key.startsWith(ACCELERATE + ".")) {
+            if (key.startsWith(POLICIES + ".") || key.startsWith(ACCELERATE + ".") || key.startsWith(LOG_LEVELS + ".")) {
                 continue;
             }
             if (!reference.hasPathOrNull(key)) {

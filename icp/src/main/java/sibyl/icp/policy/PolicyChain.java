@@ -3,8 +3,16 @@ package sibyl.icp.policy;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -28,6 +36,9 @@ public final class PolicyChain implements AutoCloseable {
 
     private volatile Link[] links = new Link[0];
     private final LongAdder failures = new LongAdder();
+    private final LongAdder undecided = new LongAdder();
+    /** Verdicts by policy name, kept across re-registrations so a reload does not reset them. */
+    private final Map<String, Counts> counts = new ConcurrentHashMap<>();
 
     /**
      * Registers {@code policy} under {@code name}, replacing (and closing) any policy already
@@ -40,11 +51,11 @@ public final class PolicyChain implements AutoCloseable {
         Link replaced = null;
         for (int i = 0; i < next.size(); i++) {
             if (next.get(i).name.equals(name)) {
-                replaced = next.set(i, new Link(name, policy));
+                replaced = next.set(i, link(name, policy));
             }
         }
         if (replaced == null) {
-            next.add(new Link(name, policy));
+            next.add(link(name, policy));
             next.sort((a, b) -> a.name.compareTo(b.name));
         }
         links = next.toArray(new Link[0]);
@@ -85,10 +96,70 @@ public final class PolicyChain implements AutoCloseable {
                 continue;
             }
             if (verdict != null) {
+                link.counts.verdicts[verdict.ordinal()].increment();
                 return verdict;
             }
         }
+        undecided.increment();
         return IcpVerdict.MISS;
+    }
+
+    /**
+     * Replaces the whole chain at once with {@code policies} (name → policy): a query sees either
+     * the old chain or the new one, never a mix. Each policy that was registered and is not in
+     * {@code policies} (by identity) is closed; passing a registered policy again keeps it.
+     */
+    public synchronized void replaceAll(Map<String, IcpPolicy> policies) {
+        List<Link> next = new ArrayList<>();
+        policies.forEach((name, policy) -> next.add(link(Objects.requireNonNull(name, "name"),
+                Objects.requireNonNull(policy, "policy"))));
+        next.sort((a, b) -> a.name.compareTo(b.name));
+        Link[] previous = links;
+        links = next.toArray(new Link[0]);
+        Set<IcpPolicy> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        kept.addAll(policies.values());
+        for (Link link : previous) {
+            if (!kept.contains(link.policy)) {
+                closeQuietly(link);
+            }
+        }
+    }
+
+    /** The policy registered under {@code name}, if any. */
+    public Optional<IcpPolicy> policy(String name) {
+        return Arrays.stream(links).filter(link -> link.name.equals(name)).map(link -> link.policy).findFirst();
+    }
+
+    /**
+     * The verdicts each policy has decided, by policy name, since the chain was made: those of
+     * policies no longer registered included. Queries no policy decided are {@link #undecided}.
+     */
+    public Map<String, Map<IcpVerdict, Long>> verdictsByPolicy() {
+        Map<String, Map<IcpVerdict, Long>> byPolicy = new TreeMap<>();
+        counts.forEach((name, policyCounts) -> {
+            Map<IcpVerdict, Long> byVerdict = new EnumMap<>(IcpVerdict.class);
+            for (IcpVerdict verdict : IcpVerdict.values()) {
+                byVerdict.put(verdict, policyCounts.verdicts[verdict.ordinal()].sum());
+            }
+            byPolicy.put(name, byVerdict);
+        });
+        return byPolicy;
+    }
+
+    /** How many times each policy has thrown instead of deciding, by name, as {@link #verdictsByPolicy}. */
+    public Map<String, Long> failuresByPolicy() {
+        Map<String, Long> byPolicy = new TreeMap<>();
+        counts.forEach((name, policyCounts) -> byPolicy.put(name, policyCounts.failures.sum()));
+        return byPolicy;
+    }
+
+    /** Queries no policy decided, answered {@link IcpVerdict#MISS}. */
+    public long undecided() {
+        return undecided.sum();
+    }
+
+    private Link link(String name, IcpPolicy policy) {
+        return new Link(name, policy, counts.computeIfAbsent(name, key -> new Counts()));
     }
 
     /**
@@ -121,11 +192,11 @@ public final class PolicyChain implements AutoCloseable {
 
     private void failed(Link link, IcpQuery query, Throwable e) {
         failures.increment();
-        link.failures.increment();
+        link.counts.failures.increment();
         long now = System.nanoTime();
         long last = link.lastLogged.get();
         if (now - last >= FAILURE_LOG_INTERVAL_NANOS && link.lastLogged.compareAndSet(last, now)) {
-            long total = link.failures.sum();
+            long total = link.counts.failures.sum();
             log.warn("ICP policy '{}' threw on {} from {} (taken as no opinion; {} failures so far, logged at most every {} s)",
                     link.name, query.url(), query.sender(), total,
                     TimeUnit.NANOSECONDS.toSeconds(FAILURE_LOG_INTERVAL_NANOS), e);
@@ -143,12 +214,23 @@ public final class PolicyChain implements AutoCloseable {
     private static final class Link {
         final String name;
         final IcpPolicy policy;
-        final LongAdder failures = new LongAdder();
+        final Counts counts;
         final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - FAILURE_LOG_INTERVAL_NANOS);
 
-        Link(String name, IcpPolicy policy) {
+        Link(String name, IcpPolicy policy, Counts counts) {
             this.name = name;
             this.policy = policy;
+            this.counts = counts;
+        }
+    }
+
+    /** What the policies registered under one name have done. */
+    private static final class Counts {
+        final LongAdder[] verdicts = new LongAdder[IcpVerdict.values().length];
+        final LongAdder failures = new LongAdder();
+
+        Counts() {
+            Arrays.setAll(verdicts, i -> new LongAdder());
         }
     }
 }

@@ -47,6 +47,7 @@ public final class IcpResponder {
      * node a reflector). Does not release or move {@code datagram}.
      */
     public ByteBuf respond(ByteBuf datagram, InetSocketAddress sender, ByteBufAllocator allocator) {
+        long started = System.nanoTime();
         stats.countReceived();
         if (datagram.readableBytes() < IcpCodec.HEADER_LENGTH) {
             stats.countTooShort();
@@ -60,19 +61,19 @@ public final class IcpResponder {
             log.debug("ignored ICP_OP_{} from {}: not a query", opcode, sender);
             return null;
         }
-        if (!rates.allow(sender.getAddress(), System.nanoTime())) {
+        if (!rates.allow(sender.getAddress(), started)) {
             stats.countRateLimited();
             return null;
         }
         Rejection rejection = IcpCodec.validate(datagram);
         if (rejection != null && !chain.admits(sender.getAddress())) {
-            stats.countIgnored();
+            stats.countNotAdmitted();
             log.debug("dropped a malformed query from {}, which no acl admits: {}", sender, rejection.description());
             return null;
         }
         if (rejection != null) {
             // Unknown opcodes land here too: validate() says UNKNOWN_OPCODE, answered with ERR.
-            stats.countError();
+            stats.countError(rejection);
             log.debug("ICP_OP_ERR to {}: {}", sender, rejection.description());
             ByteBuf reply = allocator.ioBuffer(IcpCodec.errorLength(datagram));
             IcpCodec.writeError(datagram, reply);
@@ -85,9 +86,9 @@ public final class IcpResponder {
         } finally {
             query.reset(null, null);
         }
-        stats.countAnswer(verdict);
         ByteBuf reply = allocator.ioBuffer(IcpCodec.replyLength(datagram));
         IcpCodec.writeReply(datagram, verdict.opcode(), reply);
+        stats.countAnswer(IcpCodec.version(datagram), verdict, System.nanoTime() - started);
         return reply;
     }
 

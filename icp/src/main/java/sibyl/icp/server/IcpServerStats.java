@@ -1,9 +1,11 @@
 package sibyl.icp.server;
 
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import sibyl.icp.policy.IcpVerdict;
+import sibyl.icp.wire.Rejection;
 
 /** What an ICP server has received and answered, since it started. Thread-safe. */
 public final class IcpServerStats {
@@ -13,12 +15,17 @@ public final class IcpServerStats {
     private final LongAdder errors = new LongAdder();
     private final LongAdder socketErrors = new LongAdder();
     private final LongAdder rateLimited = new LongAdder();
-    private final LongAdder[] verdicts = new LongAdder[IcpVerdict.values().length];
+    private final LongAdder notAdmitted = new LongAdder();
+    /** Answers by ICP version (2, then 3) and verdict. */
+    private final LongAdder[][] verdicts = new LongAdder[2][IcpVerdict.values().length];
+    private final LongAdder[] rejections = new LongAdder[Rejection.values().length];
+    private final ReplyLatency latency = new ReplyLatency();
 
     public IcpServerStats() {
-        for (int i = 0; i < verdicts.length; i++) {
-            verdicts[i] = new LongAdder();
+        for (LongAdder[] byVersion : verdicts) {
+            Arrays.setAll(byVersion, i -> new LongAdder());
         }
+        Arrays.setAll(rejections, i -> new LongAdder());
     }
 
     void countReceived() {
@@ -33,8 +40,14 @@ public final class IcpServerStats {
         ignored.increment();
     }
 
-    void countError() {
+    void countError(Rejection rejection) {
         errors.increment();
+        rejections[rejection.ordinal()].increment();
+    }
+
+    void countNotAdmitted() {
+        ignored.increment();
+        notAdmitted.increment();
     }
 
     void countRateLimited() {
@@ -45,8 +58,9 @@ public final class IcpServerStats {
         socketErrors.increment();
     }
 
-    void countAnswer(IcpVerdict verdict) {
-        verdicts[verdict.ordinal()].increment();
+    void countAnswer(int version, IcpVerdict verdict, long nanos) {
+        verdicts[version == 2 ? 0 : 1][verdict.ordinal()].increment();
+        latency.record(nanos);
     }
 
     /** Every datagram read, whatever became of it; the transport discards empty ones unseen. */
@@ -67,9 +81,42 @@ public final class IcpServerStats {
         return ignored.sum();
     }
 
+    /** Of the datagrams {@link #ignored}, the malformed queries from senders no acl admits. */
+    public long notAdmitted() {
+        return notAdmitted.sum();
+    }
+
     /** Malformed queries answered with ICP_OP_ERR. */
     public long errors() {
         return errors.sum();
+    }
+
+    /** Malformed queries answered with ICP_OP_ERR, by what was wrong with them. */
+    public Map<Rejection, Long> errorsByReason() {
+        Map<Rejection, Long> byReason = new EnumMap<>(Rejection.class);
+        for (Rejection rejection : Rejection.values()) {
+            if (rejection.disposition() == Rejection.Disposition.ERR) {
+                byReason.put(rejection, rejections[rejection.ordinal()].sum());
+            }
+        }
+        return byReason;
+    }
+
+    /** Queries answered with ICP version {@code version} (2 or 3), by verdict. */
+    public Map<IcpVerdict, Long> answered(int version) {
+        if (version != 2 && version != 3) {
+            throw new IllegalArgumentException("ICP version " + version + ": only 2 and 3 are answered");
+        }
+        Map<IcpVerdict, Long> answered = new EnumMap<>(IcpVerdict.class);
+        for (IcpVerdict verdict : IcpVerdict.values()) {
+            answered.put(verdict, verdicts[version - 2][verdict.ordinal()].sum());
+        }
+        return answered;
+    }
+
+    /** How long answering took, from the datagram read to the reply written into its buffer. */
+    public ReplyLatency latency() {
+        return latency;
     }
 
     /** Queries dropped unanswered because their sender was over its reply rate. */
@@ -86,7 +133,7 @@ public final class IcpServerStats {
     public Map<IcpVerdict, Long> answered() {
         Map<IcpVerdict, Long> answered = new EnumMap<>(IcpVerdict.class);
         for (IcpVerdict verdict : IcpVerdict.values()) {
-            answered.put(verdict, verdicts[verdict.ordinal()].sum());
+            answered.put(verdict, verdicts[0][verdict.ordinal()].sum() + verdicts[1][verdict.ordinal()].sum());
         }
         return answered;
     }
