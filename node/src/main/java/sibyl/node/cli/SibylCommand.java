@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "An ICP-aware cache peer cluster node.",
-        subcommands = {NodeCommand.class, IcpCommand.class, ClusterCommand.class, ConfigCommand.class,
+        subcommands = {NodeCommand.class, IcpCommand.class, ClusterCommand.class, ConfigCommand.class, CacheCommand.class,
             CommandLine.HelpCommand.class})
 public final class SibylCommand {
 
