@@ -29,7 +29,7 @@ class NodeProcessTest {
     @Test
     void theNodeAnswersAndStopsCleanlyOnSigterm() throws Exception {
         Path config = directory.resolve("sibyl.conf");
-        Files.writeString(config, "node.name = proc-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\n");
+        Files.writeString(config, "node.name = proc-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\nadmin.listen = [\"127.0.0.1:0\"]\n");
         Path log = directory.resolve("node.log");
         Process node = start(log, "node", "--config", config.toString());
         try {
@@ -58,7 +58,7 @@ class NodeProcessTest {
         Path accessLog = directory.resolve("access.log");
         Path rotated = directory.resolve("access.log.1");
         Path config = directory.resolve("rotate.conf");
-        Files.writeString(config, "node.name = rotate-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\n"
+        Files.writeString(config, "node.name = rotate-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\nadmin.listen = [\"127.0.0.1:0\"]\n"
                 + "http.access-log = \"" + accessLog + "\"\n");
         Path log = directory.resolve("rotate.log");
         Process node = start(log, "node", "--config", config.toString());
@@ -81,6 +81,45 @@ class NodeProcessTest {
             node.destroy();
             node.waitFor(30, TimeUnit.SECONDS);
             node.destroyForcibly();
+        }
+    }
+
+    @Test
+    void sighupReloadsTheConfigurationAndABrokenOneLeavesTheRunningOneAnswering() throws Exception {
+        Path config = directory.resolve("reload.conf");
+        String base = "node.name = reload-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\n"
+                + "admin.listen = [\"127.0.0.1:0\"]\nwarm-up { icp-queries = 0, http-requests = 0 }\n";
+        Files.writeString(config, base);
+        Path log = directory.resolve("reload.log");
+        Process node = start(log, "node", "--config", config.toString());
+        try {
+            await("the node's ports in its log").atMost(Duration.ofSeconds(30)).until(() -> httpPortIn(log, node), p -> p > 0);
+            Matcher icpPort = Pattern.compile("answering ICP on \\[/127\\.0\\.0\\.1:(\\d+)\\]").matcher(Files.readString(log));
+            assertTrue(icpPort.find(), Files.readString(log));
+            InetSocketAddress icp = new InetSocketAddress("127.0.0.1", Integer.parseInt(icpPort.group(1)));
+            assertEquals(IcpOpcode.MISS, query(icp));
+
+            Files.writeString(config, base + "icp.policies.20-deny { type = acl, allow = [\"10.0.0.0/8\"] }\n");
+            new ProcessBuilder("kill", "-HUP", Long.toString(node.pid())).inheritIO().start().waitFor();
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(log).contains("SIGHUP: reloaded"));
+            assertEquals(IcpOpcode.DENIED, query(icp));
+
+            Files.writeString(config, base + "http.max-pipelined = 0\n");
+            new ProcessBuilder("kill", "-HUP", Long.toString(node.pid())).inheritIO().start().waitFor();
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(log).contains("reload refused"));
+            assertTrue(Files.readString(log).contains("http.max-pipelined = 0 (" + config + ": 6)"), Files.readString(log));
+            assertEquals(IcpOpcode.DENIED, query(icp), "the running configuration stays");
+            assertTrue(node.isAlive(), "SIGHUP does not stop the node");
+        } finally {
+            node.destroy();
+            node.waitFor(30, TimeUnit.SECONDS);
+            node.destroyForcibly();
+        }
+    }
+
+    private static IcpOpcode query(InetSocketAddress icp) throws Exception {
+        try (IcpClient client = IcpClient.openFor(icp)) {
+            return client.query(icp, "http://example.com/reloaded", Duration.ofSeconds(5)).get().message().opcode();
         }
     }
 
@@ -107,7 +146,7 @@ class NodeProcessTest {
     void theNodesOwnLogIsJsonLinesWithTheExampleLogbackFile() throws Exception {
         Path json = Path.of("..", "examples", "logging", "logback-json.xml").toAbsolutePath().normalize();
         Path config = directory.resolve("json.conf");
-        Files.writeString(config, "node.name = json-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\n");
+        Files.writeString(config, "node.name = json-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\nadmin.listen = [\"127.0.0.1:0\"]\n");
         Path log = directory.resolve("json.log");
         Process node = start(log, List.of("-Dlogback.configurationFile=" + json), "node", "--config", config.toString());
         try {
@@ -146,7 +185,7 @@ class NodeProcessTest {
     void aTakenPortExitsOneSayingSo() throws Exception {
         try (java.net.DatagramSocket taken = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
             Path config = directory.resolve("taken.conf");
-            Files.writeString(config, "icp.listen = [\"127.0.0.1:" + taken.getLocalPort() + "\"]\nhttp.listen = [\"127.0.0.1:0\"]\n");
+            Files.writeString(config, "icp.listen = [\"127.0.0.1:" + taken.getLocalPort() + "\"]\nhttp.listen = [\"127.0.0.1:0\"]\nadmin.listen = [\"127.0.0.1:0\"]\n");
             Path log = directory.resolve("taken.log");
             Process node = start(log, "node", "--config", config.toString());
             try {

@@ -13,23 +13,34 @@ final class TestNode implements AutoCloseable {
     static final String NAME = "sibyl-test";
 
     final SibylNode node;
+    /** The node's configuration file, which a reload reads again. */
+    final Path config;
 
-    private TestNode(SibylNode node) {
+    private TestNode(SibylNode node, Path config) {
         this.node = node;
+        this.config = config;
     }
 
     static TestNode start(Path directory, String settings) throws Exception {
         Path file = Files.createTempFile(directory, "node", ".conf");
-        Files.writeString(file, """
+        Files.writeString(file, BASE.formatted(NAME) + settings);
+        return new TestNode(SibylNode.start(file, Map.of()), file);
+    }
+
+    /** Replaces the configuration file's own settings (those added to the test defaults) with {@code settings}. */
+    void rewrite(String settings) throws IOException {
+        Files.writeString(config, BASE.formatted(NAME) + settings);
+    }
+
+    private static final String BASE = """
                 node.name = %s
                 icp.listen = ["127.0.0.1:0"]
                 http.listen = ["127.0.0.1:0"]
+                admin.listen = ["127.0.0.1:0"]
                 http.threads = 2
                 # A short warm-up: each test starts a node, and the tests need its paths, not the JIT's.
                 warm-up { icp-queries = 200, http-requests = 40 }
-                """.formatted(NAME) + settings);
-        return new TestNode(SibylNode.start(SettingsLoader.load(file, Map.of())));
-    }
+                """;
 
     InetSocketAddress http() {
         return node.httpAddresses().get(0);
