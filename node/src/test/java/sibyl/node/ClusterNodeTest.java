@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -257,6 +258,72 @@ class ClusterNodeTest {
             silent.close();
             origin.stop(0);
         }
+    }
+
+    @Test
+    void aPurgeByPatternOnOneMemberReachesEveryMemberAndListsNameEachUrlsOwner() throws Exception {
+        com.sun.net.httpserver.HttpServer origin = cacheableOrigin();
+        String members = "\"127.0.0.1:" + SquidProcess.freeTcpPort() + "\", \"127.0.0.1:" + SquidProcess.freeTcpPort()
+                + "\", \"127.0.0.1:" + SquidProcess.freeTcpPort() + "\"";
+        String[] listen = members.split(", ");
+        List<SibylNode> nodes = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                nodes.add(start(String.valueOf((char) ('a' + i)), listen[i], members, "purge-test"));
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> nodes.stream().allMatch(node -> node.clusterMembers() == 3));
+            // Each member stores its own URLs: asked as a member would ask it (Via naming another),
+            // it fetches from the origin whoever owns the URL.
+            String base = "http://127.0.0.1:" + origin.getAddress().getPort();
+            for (int n = 0; n < 3; n++) {
+                SibylNode node = nodes.get(n);
+                for (String path : new String[] {"/banned/" + n + "/1", "/banned/" + n + "/2", "/kept/" + n}) {
+                    assertEquals(200, send(node, HttpRequest.newBuilder(URI.create(base + path))
+                            .header("Via", "1.1 node-" + (char) ('a' + (n + 1) % 3) + " (sibyl)").build()).statusCode());
+                }
+            }
+            Set<String> names = Set.of("node-a", "node-b", "node-c");
+            for (SibylNode node : nodes) {
+                String listed = cache(node, "list", "--match", "/banned/");
+                assertTrue(listed.endsWith("2 listed of 2 matched\n"), listed);
+                for (String line : listed.strip().split("\n")) {
+                    if (line.startsWith("http://")) {
+                        String owner = line.substring(line.lastIndexOf(' ') + 1);
+                        assertTrue(names.contains(owner), "owner " + owner + " in " + line);
+                    }
+                }
+                assertEquals(3.0, new sibyl.node.admin.AdminClient(node.adminAddresses().get(0)).scrape()
+                        .value("sibyl_cluster_members"));
+            }
+
+            assertEquals("{\"removed\":2,\"members\":2}\n", cache(nodes.get(0), "purge", "--match", "/banned/"));
+
+            for (SibylNode node : nodes) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> cache(node, "list", "--match", "/banned/")
+                        .endsWith("0 listed of 0 matched\n"));
+                assertTrue(cache(node, "list", "--match", "/kept/").endsWith("1 listed of 1 matched\n"),
+                        "what the pattern did not find stays");
+            }
+        } finally {
+            for (SibylNode node : nodes) {
+                node.close();
+            }
+            origin.stop(0);
+        }
+    }
+
+    /** {@code sibyl cache ARGS} against {@code node}'s admin listener; its output. */
+    private static String cache(SibylNode node, String... args) {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        CommandLine command = SibylCommand.commandLine().setOut(new PrintWriter(printed, true))
+                .setErr(new PrintWriter(errors, true));
+        InetSocketAddress admin = node.adminAddresses().get(0);
+        List<String> all = new java.util.ArrayList<>(List.of("cache"));
+        all.addAll(List.of(args));
+        all.addAll(List.of("--node", "127.0.0.1:" + admin.getPort()));
+        assertEquals(0, command.execute(all.toArray(String[]::new)), errors.toString());
+        return printed.toString();
     }
 
     private SibylNode start(String name, String listen, String members, String cluster) throws Exception {
