@@ -53,6 +53,10 @@ final class Reload {
     /** Reads the configuration again and applies it, or refuses it with every reason. */
     synchronized ReloadOutcome run() {
         NodeResources.Source source = node.source;
+        if (node.icp == null) {
+            // The admin listener answers from the start; the parts a reload changes are not all made yet.
+            return refused(List.of(), List.of("the node is still starting (" + node.unready + "); reload once it is ready"));
+        }
         if (source == null) {
             return refused(List.of(), List.of("this node was started with settings made in code, not read from a file:"
                     + " there is nothing to read again"));

@@ -44,6 +44,15 @@ class HttpAccessTest {
     }
 
     @Test
+    void aTakenAdminAddressStopsStartNamingTheSetting() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            java.net.BindException e = org.junit.jupiter.api.Assertions.assertThrows(java.net.BindException.class,
+                    () -> TestNode.start(node.directory(), "admin.listen = [\"127.0.0.1:" + taken.getLocalPort() + "\"]\n"));
+            assertTrue(e.getMessage().startsWith("admin.listen: 127.0.0.1:" + taken.getLocalPort() + ": "), e.getMessage());
+        }
+    }
+
+    @Test
     void acceleratedSitesAreServedToAnyone() throws Exception {
         HttpConnection.Response response = node.send("GET /page HTTP/1.1\nHost: www.example.test\n\n");
 
