@@ -67,7 +67,7 @@ public final class Ownership implements AutoCloseable {
     /** What this member has done for the cluster since it joined. */
     public record Counters(long storesPlaced, long storesElsewhere, long claimsWritten, long releasesWritten,
             long writeBatches, long writesDropped, long overflows, long handoverRoutes, long claimsKept,
-            long exceptionsHeld, long claimsRefused, long duplicatesDropped, long claimsRepeated) {
+            long exceptionsHeld, long claimsRefused, long duplicatesDropped, long claimsRepeated, long partitionsMoved) {
 
         /** As name → value, for counters pages. */
         public Map<String, Long> asMap() {
@@ -85,6 +85,7 @@ public final class Ownership implements AutoCloseable {
             map.put("claims_refused", claimsRefused);
             map.put("duplicates_dropped", duplicatesDropped);
             map.put("claims_repeated", claimsRepeated);
+            map.put("partitions_moved", partitionsMoved);
             return map;
         }
     }
@@ -126,6 +127,8 @@ public final class Ownership implements AutoCloseable {
     private final LongAdder duplicatesDropped = new LongAdder();
     /** Claims queued again because their partition moved on between two other members. */
     private final LongAdder claimsRepeated = new LongAdder();
+    /** Partition replicas moved between members, as Hazelcast reported them: migrations. */
+    private final LongAdder partitionsMoved = new LongAdder();
 
     Ownership(HazelcastInstance hazelcast, IMap<String, long[]> claims, ITopic<long[]> loadTopic,
             ITopic<long[]> handovers, Holdings holdings, double balanceFactor, java.time.Duration handover) {
@@ -186,6 +189,7 @@ public final class Ownership implements AutoCloseable {
 
             @Override
             public void replicaMigrationCompleted(ReplicaMigrationEvent event) {
+                partitionsMoved.increment();
                 soon(Ownership.this::refreshQuietly);
             }
 
@@ -414,7 +418,7 @@ public final class Ownership implements AutoCloseable {
         return new Counters(storesPlaced.sum(), storesElsewhere.sum(), writer.claimsWritten.sum(),
                 writer.releasesWritten.sum(), writer.batches.sum(), writer.dropped.sum(), overflows.sum(),
                 handoverRoutes.sum(), kept.size(), exceptions.size(), writer.claimsRefused.sum(), duplicatesDropped.sum(),
-                claimsRepeated.sum());
+                claimsRepeated.sum(), partitionsMoved.sum());
     }
 
     /**

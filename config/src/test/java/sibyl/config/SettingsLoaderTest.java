@@ -37,6 +37,28 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void theAdminListenerIsOnLoopbackByDefaultAndAnEmptyListTurnsItOff() throws IOException {
+        AdminSettings defaults = SettingsLoader.defaults().admin();
+        assertEquals(List.of(new InetSocketAddress("127.0.0.1", 3131)), defaults.listen());
+        assertTrue(defaults.enabled());
+        assertEquals(Map.of(), SettingsLoader.defaults().logLevels());
+
+        NodeSettings off = SettingsLoader.load(write("admin.listen = []\nadmin.allow = [\"10.0.0.0/8\"]\n"
+                + "node.log-levels { \"sibyl.node.origin\" = debug, ROOT = warn }\n"), Map.of());
+        assertEquals(false, off.admin().enabled());
+        assertEquals(1, off.admin().allow().size());
+        assertEquals(Map.of("sibyl.node.origin", "DEBUG", "ROOT", "WARN"), off.logLevels());
+    }
+
+    @Test
+    void aLogLevelThatIsNoneIsRefusedNamingTheLogger() throws IOException {
+        Path file = write("node.log-levels { \"sibyl.node\" = LOUD }\n");
+        SettingsException e = assertThrows(SettingsException.class, () -> SettingsLoader.load(file, Map.of()));
+        assertEquals("node.log-levels.\"sibyl.node\" = \"LOUD\" (" + file + ": 1): expected one of"
+                + " [DEBUG, ERROR, INFO, OFF, TRACE, WARN]", e.getMessage());
+    }
+
+    @Test
     void aFileOverridesTheDefaultsAndAddsPoliciesInNameOrder() throws IOException {
         Path file = write("""
                 node.name = alpha

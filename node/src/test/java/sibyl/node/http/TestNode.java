@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import sibyl.config.SettingsLoader;
 import sibyl.node.SibylNode;
 
 /** A node on 127.0.0.1 with the given settings added to test defaults (random ports, a named node). */

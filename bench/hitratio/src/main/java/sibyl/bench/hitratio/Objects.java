@@ -54,6 +54,11 @@ final class Objects {
         }
 
         @Override
+        public String engine() {
+            return "none";
+        }
+
+        @Override
         public void writeRange(ChannelHandlerContext ctx, long offset, long length) {
             throw new UnsupportedOperationException("a body only weighed has no bytes");
         }
