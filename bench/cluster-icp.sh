@@ -34,6 +34,7 @@ source "$top/bench/lib.sh"
 cat > "$work/lone.conf" <<CONF
 node.name = lone
 http.listen = ["127.0.0.31:3128"]
+admin.listen = ["127.0.0.1:0"]
 icp.listen = ["127.0.0.31:3130"]
 CONF
 if [[ ${HTTP_LOAD:-0} == 1 ]]; then

@@ -126,6 +126,7 @@ start() { # CACHE PORT: starts it afresh, empty; sets $pid
             cat > "$dir/node.conf" <<CONF
 node.name = bench
 http.listen = ["127.0.0.1:$port"]
+admin.listen = ["127.0.0.1:0"]
 icp.listen = ["127.0.0.1:$((port + 100))"]
 cache.memory = $memory
 cache.max-object-size = $max_object

@@ -372,6 +372,7 @@ def main():
     log = os.path.join(work, "access.log")
     with open(os.path.join(work, "node.conf"), "w") as f:
         f.write('node.name = hostile\nicp.listen = ["127.0.0.1:%d"]\nhttp.listen = ["127.0.0.1:%d"]\n'
+                'admin.listen = ["127.0.0.1:0"]\n'
                 'http.access-log = "%s"\ncache.memory = 256m\nwarm-up { icp-queries = 0, http-requests = 0 }\n'
                 % (ICP, HTTP, log) + os.environ.get("NODE_SETTINGS", "").replace(";", "\n") + "\n")
     origin = ThreadingServer(("127.0.0.1", ORIGIN), Origin)

@@ -165,6 +165,7 @@ node_conf() { # NAME HTTP_PORT ICP_PORT EXTRA
 node.name = bench
 icp.listen = ["127.0.0.1:$3"]
 http.listen = ["127.0.0.1:$2"]
+admin.listen = ["127.0.0.1:0"]
 http.accelerate { "*" = "127.0.0.1:$origin_port" }
 cache.memory = $cache_memory
 cache.max-object-size = 32m

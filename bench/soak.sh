@@ -49,6 +49,7 @@ fi
 cat > "$work/soak.conf" <<CONF
 node.name = soak
 http.listen = ["127.0.0.1:$http_port"]
+admin.listen = ["127.0.0.1:0"]
 icp.listen = ["127.0.0.1:$icp_port"]
 http.access-log = "$work/access.log"
 cache.memory = ${cache_mib}m

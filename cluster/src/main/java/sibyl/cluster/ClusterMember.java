@@ -42,7 +42,8 @@ public final class ClusterMember implements AutoCloseable {
         this.ownership = new Ownership(hazelcast, hazelcast.getMap(CLAIMS), hazelcast.getTopic(LOADS),
                 hazelcast.getTopic(HANDOVERS), holdings, settings.balanceFactor(), settings.handover());
         this.invalidations = new Invalidations(hazelcast.getTopic(INVALIDATIONS),
-                hazelcast.getCluster().getLocalMember().getUuid());
+                hazelcast.getCluster().getLocalMember().getUuid(),
+                () -> hazelcast.getCluster().getMembers().size() - 1);
     }
 
     /**

@@ -48,10 +48,21 @@ public final class Invalidations implements AutoCloseable {
     private final LongAdder messages = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final LongAdder received = new LongAdder();
+    private final LongAdder bans = new LongAdder();
+    private final LongAdder bansReceived = new LongAdder();
+    /** How many other members there are now. */
+    private final java.util.function.IntSupplier others;
     private volatile UUID registration;
 
-    Invalidations(ITopic<String[]> topic, UUID self) {
+    /**
+     * A message that is a ban rather than keys starts with this, which no cache key can be
+     * (keys are absolute URLs).
+     */
+    private static final String BAN = "\0ban";
+
+    Invalidations(ITopic<String[]> topic, UUID self, java.util.function.IntSupplier others) {
         this.topic = topic;
+        this.others = others;
         this.self = self;
         this.sender = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "sibyl-invalidations");
@@ -109,14 +120,34 @@ public final class Invalidations implements AutoCloseable {
         }
     }
 
-    /** Calls {@code invalidate} with each key another member invalidated, from now on. */
-    public void listen(Consumer<String> invalidate) {
+    /**
+     * Tells the other members to remove every URL {@code regex} is found in, as this member has
+     * (a ban, as Varnish has): at once, not batched, since an operator waits on it. A member cut
+     * off from the cluster meanwhile, or joining later, does not hear it.
+     *
+     * @return the other members it was told to
+     */
+    public int ban(String regex) {
+        topic.publish(new String[] {BAN, regex});
+        bans.increment();
+        return others.getAsInt();
+    }
+
+    /**
+     * Calls {@code invalidate} with each key another member invalidated and {@code ban} with each
+     * pattern another member banned, from now on. A ban's work (every URL held matched) is the
+     * listener's to move off Hazelcast's event thread.
+     */
+    public void listen(Consumer<String> invalidate, Consumer<String> ban) {
         registration = topic.addMessageListener(message -> {
             if (message.getPublishingMember() != null && self.equals(message.getPublishingMember().getUuid())) {
                 return; // this member's own: done already
             }
             String[] keys = message.getMessageObject();
-            if (keys != null) {
+            if (keys != null && keys.length == 2 && BAN.equals(keys[0])) {
+                bansReceived.increment();
+                ban.accept(keys[1]);
+            } else if (keys != null) {
                 received.add(keys.length);
                 for (String key : keys) {
                     invalidate.accept(key);
@@ -128,7 +159,8 @@ public final class Invalidations implements AutoCloseable {
     /** What this member told and heard, for the counters page. */
     Map<String, Long> counters() {
         return Map.of("invalidations_published", published.sum(), "invalidation_messages", messages.sum(),
-                "invalidations_dropped", dropped.sum(), "invalidations_received", received.sum());
+                "invalidations_dropped", dropped.sum(), "invalidations_received", received.sum(),
+                "bans_published", bans.sum(), "bans_received", bansReceived.sum());
     }
 
     /** Tells what waits (up to 5 s), then stops listening. */

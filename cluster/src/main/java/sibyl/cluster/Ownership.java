@@ -319,6 +319,15 @@ public final class Ownership implements AutoCloseable {
         return standIn(key);
     }
 
+    /**
+     * The member that answers for {@code key} by the partition table (a draining owner's stand-in
+     * for it), whoever holds a copy: what {@code sibyl cache list} names; null while the table is
+     * unknown.
+     */
+    public UUID owner(String key) {
+        return placedOn(key, table.owner(table.partitionOf(key)));
+    }
+
     /** The member Hazelcast's partition table gives {@code key} to. */
     UUID partitionOwner(String key) {
         return table.owner(table.partitionOf(key));

@@ -15,10 +15,28 @@ import org.junit.jupiter.api.Test;
 class InvalidationsTest {
 
     @Test
+    void aBanReachesTheOtherMembersAtOnceAndNotItsOwnSender() throws Exception {
+        try (TestCluster cluster = new TestCluster("bans-test", 2)) {
+            List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<String> heardBySender = new java.util.concurrent.CopyOnWriteArrayList<>();
+            cluster.members.get(1).invalidations().listen(key -> {}, heard::add);
+            cluster.members.get(0).invalidations().listen(key -> {}, heardBySender::add);
+
+            assertEquals(1, cluster.members.get(0).invalidations().ban("^http://example\\.com/a/"),
+                    "told to the one other member");
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> heard.size() == 1);
+            assertEquals(List.of("^http://example\\.com/a/"), heard);
+            assertEquals(List.of(), heardBySender, "the sender banned already");
+            assertEquals(1L, cluster.members.get(1).invalidations().counters().get("bans_received"));
+        }
+    }
+
+    @Test
     void aFloodOfInvalidationsGoesOutInFewMessagesAndPastTheBoundIsDroppedAndCounted() throws Exception {
         try (TestCluster cluster = new TestCluster("invalidations-test", 2)) {
             Set<String> heard = ConcurrentHashMap.newKeySet();
-            cluster.members.get(1).invalidations().listen(heard::add);
+            cluster.members.get(1).invalidations().listen(heard::add, pattern -> {});
             Invalidations told = cluster.members.get(0).invalidations();
 
             // 20,000 unsafe requests over 2,000 URLs, one at a time, as event loops publish them.
@@ -32,7 +50,7 @@ class InvalidationsTest {
 
             // A flood past the bound, told by the other member (nothing of its own waits yet).
             Set<String> heardBack = ConcurrentHashMap.newKeySet();
-            told.listen(heardBack::add);
+            told.listen(heardBack::add, pattern -> {});
             Invalidations flooding = cluster.members.get(1).invalidations();
             List<String> flood = new ArrayList<>();
             for (int i = 0; i < Invalidations.MAX_PENDING + 1_000; i++) {

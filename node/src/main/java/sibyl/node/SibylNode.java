@@ -8,12 +8,15 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sibyl.cluster.ClusterMember;
@@ -27,12 +30,15 @@ import sibyl.config.IcpSettings;
 import sibyl.config.NodeSettings;
 import sibyl.config.PolicySettings;
 import sibyl.config.SettingsException;
+import sibyl.config.SettingsLoader;
 import sibyl.icp.policy.PolicyChain;
 import sibyl.icp.policy.builtin.RuleFileException;
 import sibyl.icp.policy.plugins.PluginException;
 import sibyl.icp.policy.plugins.PolicyTypes;
 import sibyl.icp.server.IcpServer;
 import sibyl.icp.server.IcpServerStats;
+import sibyl.node.admin.AdminServer;
+import sibyl.node.admin.NodeControl;
 import sibyl.node.cache.CacheIndex;
 import sibyl.node.cache.CachePolicy;
 import sibyl.node.cache.CachePolicyProvider;
@@ -46,6 +52,7 @@ import sibyl.node.http.HttpProxyServer;
 import sibyl.node.http.HttpStats;
 import sibyl.node.http.Peers;
 import sibyl.node.http.UrlRules;
+import sibyl.node.metrics.Sources;
 import sibyl.node.store.PlacedBodyStore;
 import sibyl.node.warmup.WarmUp;
 
@@ -69,72 +76,13 @@ public final class SibylNode implements AutoCloseable {
      */
     private static final Duration PARTITIONS_SETTLE = Duration.ofSeconds(30);
 
-    private final String name;
-    private final Resources resources;
-    private final HttpProxyServer http;
-    private final IcpServer icp;
+    private final NodeResources resources;
+    private final Control control;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Duration drainTimeout;
-    private final ClusterSettings.Handoff handoff;
 
-    private SibylNode(String name, Resources resources, HttpProxyServer http, IcpServer icp,
-            ClusterSettings cluster) {
-        this.name = name;
-        this.drainTimeout = cluster.drainTimeout();
-        this.handoff = cluster.handoff();
+    private SibylNode(NodeResources resources, Control control) {
         this.resources = resources;
-        this.http = http;
-        this.icp = icp;
-    }
-
-    /** What a node holds besides its servers, closed in reverse order of opening. */
-    private static final class Resources implements AutoCloseable {
-        final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "sibyl-housekeeping");
-            thread.setDaemon(true);
-            return thread;
-        });
-        final PolicyChain chain = new PolicyChain();
-        final AtomicReference<Stage> stage = new AtomicReference<>(Stage.SERVING);
-        volatile ClusterMember member;
-        /** The member once promoted (warm): misses are routed to other members from then on. */
-        volatile ClusterMember routing;
-        CacheIndex index;
-        PlacedBodyStore store;
-        PolicyTypes types;
-        UrlRules drop = UrlRules.NONE;
-        UrlRules nocache = UrlRules.NONE;
-        AccessLog accessLog = AccessLog.NONE;
-
-        @Override
-        public void close() {
-            if (member != null) {
-                member.close(); // leave: Hazelcast hands this member's partitions over first
-            }
-            chain.close();
-            drop.close();
-            nocache.close();
-            accessLog.close();
-            if (index != null) {
-                index.close();
-            }
-            // shutdown, not shutdownNow: the index's removal work queued there releases bodies.
-            housekeeping.shutdown();
-            try {
-                if (!housekeeping.awaitTermination(2, TimeUnit.SECONDS)) {
-                    housekeeping.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                housekeeping.shutdownNow();
-                Thread.currentThread().interrupt();
-            }
-            if (store != null) {
-                store.close(); // scratch pipes; stored bodies closed their pipes as the index let go
-            }
-            if (types != null) {
-                types.close();
-            }
-        }
+        this.control = control;
     }
 
     /**
@@ -148,7 +96,7 @@ public final class SibylNode implements AutoCloseable {
     public static List<String> check(NodeSettings settings) {
         List<String> problems = new java.util.ArrayList<>();
         Clock clock = Clock.systemUTC();
-        try (Resources resources = new Resources()) {
+        try (NodeResources resources = new NodeResources("check", settings, null)) {
             resources.index = new CacheIndex(settings.cache().memoryBytes(), settings.cache().maxObjectBytes(),
                     resources.housekeeping);
             try {
@@ -167,39 +115,63 @@ public final class SibylNode implements AutoCloseable {
                 }
             }
             HttpSettings http = settings.http();
-            checkRules("http.drop-rules", http, http.dropRules(), resources, problems);
-            checkRules("http.nocache-rules", http, http.nocacheRules(), resources, problems);
+            checkRules("http.drop-rules", http, http.dropRules(), resources.housekeeping, problems);
+            checkRules("http.nocache-rules", http, http.nocacheRules(), resources.housekeeping, problems);
         }
         return problems;
     }
 
     private static void checkRules(String key, HttpSettings http, java.util.Optional<java.nio.file.Path> file,
-            Resources resources, List<String> problems) {
+            ScheduledExecutorService housekeeping, List<String> problems) {
         try {
-            rules(key, http, file, resources).close();
+            rules(key, http, file, housekeeping).close();
         } catch (SettingsException e) {
             problems.add(e.getMessage());
         }
     }
 
     /**
-     * Opens the cache, loads the policy types (built-in, the node's {@code cache} type, plugins),
-     * builds the chain the settings name, starts the HTTP proxy, then answers ICP: ICP last, so
-     * no HIT is promised before the proxy can serve it.
+     * Starts a node from {@code settings} made in code; it cannot reload them (there is no file
+     * to read again). {@link #start(Path, Map)} is what {@code sibyl node} uses.
+     *
+     * @see #start(Path, Map)
+     */
+    public static SibylNode start(NodeSettings settings) throws PluginException, InterruptedException, BindException {
+        return start(settings, null);
+    }
+
+    /**
+     * Reads the settings from {@code file} (null: the defaults) and {@code environment}, as
+     * {@code sibyl node} does, and starts a node that reads them again on {@link #reload}.
+     *
+     * @throws SettingsException naming the setting, file and line at fault
+     * @see #start(NodeSettings)
+     */
+    public static SibylNode start(Path file, Map<String, String> environment)
+            throws PluginException, InterruptedException, BindException {
+        return start(SettingsLoader.load(file, environment), new NodeResources.Source(file, environment));
+    }
+
+    /**
+     * Opens the admin listener (not ready yet) and the cache, loads the policy types (built-in,
+     * the node's {@code cache} type, plugins), builds the chain the settings name, starts the
+     * HTTP proxy, joins the cluster, warms up, then answers ICP: ICP last, so no HIT is promised
+     * before the proxy can serve it. Ready once ICP answers.
      *
      * @throws SettingsException for settings that cannot work here (a rule file that does not
      *     parse, an access log that cannot be opened, more cache than direct memory)
      * @throws PluginException naming the plugin jar or policy setting that is wrong
      * @throws BindException naming the setting and the address that is taken
      */
-    public static SibylNode start(NodeSettings settings) throws PluginException, InterruptedException, BindException {
+    private static SibylNode start(NodeSettings settings, NodeResources.Source source)
+            throws PluginException, InterruptedException, BindException {
         String name = settings.name().isEmpty() ? hostName() : settings.name();
         IcpSettings icpSettings = settings.icp();
         HttpSettings httpSettings = settings.http();
         checkDirectMemory(settings.cache(), settings.http().limits());
-        Resources resources = new Resources();
-        HttpProxyServer http = null;
+        NodeResources resources = new NodeResources(name, settings, source);
         try {
+            resources.logLevels.apply(settings.logLevels());
             Clock clock = Clock.systemUTC();
             ClusterSettings clusterSettings = settings.cluster();
             IndexClaims claims = new IndexClaims(clock);
@@ -207,14 +179,20 @@ public final class SibylNode implements AutoCloseable {
                     resources.housekeeping, clusterSettings.enabled() ? claims : CacheIndex.Listener.NONE);
             claims.holdings(resources.index);
             resources.store = PlacedBodyStore.open(settings.cache(), HttpProxyServer.usesEpoll(httpSettings));
+            resources.history = new TrafficHistory();
+            Control control = new Control(resources);
+            if (settings.admin().enabled()) {
+                // First: /healthz answers, and /readyz says why not yet, while the node starts.
+                resources.admin = AdminServer.start(settings.admin(), control);
+            }
             resources.types = PolicyTypes.discover(icpSettings.pluginDirectory(),
                     List.of(new CachePolicyProvider(resources.index, clock)));
             for (PolicySettings policy : icpSettings.policies()) {
                 resources.chain.register(policy.name(),
                         resources.types.create(policy.key(), policy.name(), policy.block(), resources.housekeeping));
             }
-            resources.drop = rules("http.drop-rules", httpSettings, httpSettings.dropRules(), resources);
-            resources.nocache = rules("http.nocache-rules", httpSettings, httpSettings.nocacheRules(), resources);
+            resources.drop = rules("http.drop-rules", httpSettings, httpSettings.dropRules(), resources.housekeeping);
+            resources.nocache = rules("http.nocache-rules", httpSettings, httpSettings.nocacheRules(), resources.housekeeping);
             if (httpSettings.accessLog().isPresent()) {
                 try {
                     resources.accessLog = AccessLog.open(httpSettings.accessLog().get());
@@ -231,29 +209,35 @@ public final class SibylNode implements AutoCloseable {
             HttpProxyServer.Stored stored = new HttpProxyServer.Stored(resources.index, resources.store,
                     new Grace(settings.cache().staleWhileRevalidate(), settings.cache().staleIfError()),
                     settings.cache().sliceBytes());
-            http = HttpProxyServer.start(httpSettings, settings.origin(), name, stored,
-                    resources.drop, resources.nocache, resources.accessLog, clock, () -> {
-                        ClusterMember member = resources.member;
-                        return member == null ? null : member.status(resources.stage.get() != Stage.SERVING);
-                    }, peers);
+            resources.http = HttpProxyServer.start(new HttpProxyServer.Context(name, httpSettings, settings.origin(),
+                    stored, resources.drop, resources.nocache, resources.accessLog, clock, resources::clusterStatus, peers,
+                    resources.metrics.registry()));
+            resources.metrics.bind(new Sources(() -> resources.icp == null ? null : resources.icp.stats(), resources.chain,
+                    resources.http.stats(), index, resources.store::counters, resources::clusterStatus));
             if (clusterSettings.enabled()) {
+                resources.unready = "joining cluster " + clusterSettings.name();
                 // A lite member first: it reads the partition table (so the warm-up runs the real
                 // lookups) but answers for no URL, and no partition moves to it, until it is warm.
-                resources.member = joinCluster(clusterSettings, name, http.addresses().get(0), claims);
-                resources.member.invalidations().listen(resources.index::invalidate);
+                resources.member = joinCluster(clusterSettings, name, resources.http.addresses().get(0), claims);
+                resources.member.invalidations().listen(index::invalidate, regex -> ban(resources, regex));
                 CachePolicy promises = new CachePolicy(resources.index, OWNER_FRESH_FOR, OWNER_PIN, clock);
                 resources.chain.register(OWNER_POLICY, new OwnerPolicy(resources.member.ownership(),
                         clusterSettings.mode(), new HeldUrls(promises), resources.stage::get));
             }
-            HttpProxyServer warmUpProxy = HttpProxyServer.start(WarmUp.proxySettings(httpSettings), settings.origin(), name,
-                    stored, UrlRules.NONE, UrlRules.NONE, AccessLog.NONE, clock, () -> null, peers);
+            resources.unready = "warming up";
+            // Its own registry, unpublished: the warm-up's requests are not the node's traffic.
+            HttpProxyServer warmUpProxy = HttpProxyServer.start(new HttpProxyServer.Context(name,
+                    WarmUp.proxySettings(httpSettings), settings.origin(), stored, UrlRules.NONE, UrlRules.NONE,
+                    AccessLog.NONE, clock, () -> null, peers, new CompositeMeterRegistry()));
             try {
                 WarmUp.log(name, new WarmUp(settings.warmUp(), icpSettings, resources.chain, resources.index)
                         .run(warmUpProxy.addresses().get(0)));
             } finally {
                 warmUpProxy.close();
             }
+            resources.chain.resetCounts(); // the warm-up's queries are not the node's traffic
             if (resources.member != null) {
+                resources.unready = "taking partitions in cluster " + clusterSettings.name();
                 claims.attach(resources.member.ownership());
                 resources.member.promote();
                 // Routing starts with the promotion, not once partitions settle: from then on the
@@ -267,9 +251,8 @@ public final class SibylNode implements AutoCloseable {
                 log.info("node {}: member of cluster {} with {}; ICP policies now {}", name, clusterSettings.name(),
                         resources.member.members(), resources.chain.names());
             }
-            IcpServer icp;
             try {
-                icp = IcpServer.start(new IcpServer.Options(icpSettings.listen(), icpSettings.threads(),
+                resources.icp = IcpServer.start(new IcpServer.Options(icpSettings.listen(), icpSettings.threads(),
                         icpSettings.receiveBufferBytes(), icpSettings.nativeTransport(),
                         icpSettings.maxRepliesPerSender()), resources.chain);
             } catch (BindException e) {
@@ -277,18 +260,40 @@ public final class SibylNode implements AutoCloseable {
                 named.initCause(e);
                 throw named;
             }
-            return new SibylNode(name, resources, http, icp, settings.cluster());
+            resources.history.sample(control.totals());
+            resources.housekeeping.scheduleAtFixedRate(() -> resources.history.sample(control.totals()),
+                    TrafficHistory.INTERVAL_SECONDS, TrafficHistory.INTERVAL_SECONDS, TimeUnit.SECONDS);
+            resources.unready = null;
+            return new SibylNode(resources, control);
         } catch (PluginException | InterruptedException | BindException | RuntimeException e) {
-            if (http != null) {
-                http.close();
+            if (resources.icp != null) {
+                resources.icp.close();
+            }
+            if (resources.http != null) {
+                resources.http.close();
             }
             resources.close();
-            if (e instanceof BindException bind && !bind.getMessage().startsWith("icp.listen")) {
+            if (e instanceof BindException bind && !bind.getMessage().startsWith("icp.listen")
+                    && !bind.getMessage().startsWith("admin.listen")) {
                 BindException named = new BindException("http.listen: " + bind.getMessage());
                 named.initCause(bind);
                 throw named;
             }
             throw e;
+        }
+    }
+
+    /** Another member purged every URL {@code regex} finds: the same here, off Hazelcast's event thread. */
+    private static void ban(NodeResources resources, String regex) {
+        try {
+            resources.housekeeping.execute(() -> {
+                long removed = resources.index.invalidateMatching(java.util.regex.Pattern.compile(regex).asPredicate());
+                log.info("node {}: purged {} URLs matching {} as another member asked", resources.name, removed, regex);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping: nothing left to purge
+        } catch (java.util.regex.PatternSyntaxException e) {
+            log.warn("node {}: a ban from another member is not a pattern: {}", resources.name, e.getMessage());
         }
     }
 
@@ -315,11 +320,13 @@ public final class SibylNode implements AutoCloseable {
      * at once) and lets the responses in flight finish, up to cluster.drain-timeout.
      */
     private void drain(ClusterMember member) {
+        String name = resources.name;
+        HttpProxyServer http = resources.http;
         resources.stage.set(Stage.HANDING_OFF);
         member.ownership().drain();
         log.info("node {}: draining: handing URLs over, then releasing claims and finishing responses", name);
         try {
-            new Handoff(resources.index, member, name, handoff).run();
+            new Handoff(resources.index, member, name, resources.settings.cluster().handoff()).run();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -328,7 +335,7 @@ public final class SibylNode implements AutoCloseable {
         resources.stage.set(Stage.LEAVING);
         member.ownership().releaseAll();
         try {
-            if (!http.drain(drainTimeout)) {
+            if (!http.drain(resources.settings.cluster().drainTimeout())) {
                 log.warn("node {}: {} responses still in flight after cluster.drain-timeout; closing them",
                         name, http.stats().inFlight());
             }
@@ -354,10 +361,10 @@ public final class SibylNode implements AutoCloseable {
         }
     }
 
-    private static UrlRules rules(String key, HttpSettings http, java.util.Optional<java.nio.file.Path> file,
-            Resources resources) {
+    static UrlRules rules(String key, HttpSettings http, java.util.Optional<java.nio.file.Path> file,
+            ScheduledExecutorService housekeeping) {
         try {
-            return UrlRules.watch(key, file, resources.housekeeping, http.rulesReloadInterval());
+            return UrlRules.watch(key, file, housekeeping, http.rulesReloadInterval());
         } catch (RuleFileException e) {
             throw new SettingsException(key + ": " + e.getMessage(), e);
         }
@@ -372,7 +379,7 @@ public final class SibylNode implements AutoCloseable {
     }
 
     public String name() {
-        return name;
+        return resources.name;
     }
 
     /**
@@ -383,22 +390,35 @@ public final class SibylNode implements AutoCloseable {
         resources.accessLog.reopen();
     }
 
+    /**
+     * Reads the configuration file and environment again and applies what changed, or nothing:
+     * what {@code sibyl node} does on SIGHUP, and {@code POST /reload} on the admin listener.
+     */
+    public NodeControl.ReloadOutcome reload() {
+        return control.reload();
+    }
+
     /** The ICP addresses, with the ports picked for port 0. */
     public List<InetSocketAddress> icpAddresses() {
-        return icp.addresses();
+        return resources.icp.addresses();
     }
 
     /** The HTTP addresses, with the ports picked for port 0. */
     public List<InetSocketAddress> httpAddresses() {
-        return http.addresses();
+        return resources.http.addresses();
+    }
+
+    /** The admin listener's addresses, with the ports picked for port 0; empty when it has none. */
+    public List<InetSocketAddress> adminAddresses() {
+        return resources.admin == null ? List.of() : resources.admin.addresses();
     }
 
     public IcpServerStats icpStats() {
-        return icp.stats();
+        return resources.icp.stats();
     }
 
     public HttpStats httpStats() {
-        return http.stats();
+        return resources.http.stats();
     }
 
     /** Members of this node's cluster as it sees them (this one included); 0 when it is in none. */
@@ -417,22 +437,24 @@ public final class SibylNode implements AutoCloseable {
     }
 
     /**
-     * Stops answering ICP (no new HIT promises), then HTTP, then releases the cache and threads.
-     * Closing again does nothing.
+     * Says it is not ready (load balancers stop sending), stops answering ICP (no new HIT
+     * promises), then HTTP, then releases the cache, threads and the admin listener. Closing
+     * again does nothing.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        resources.unready = "stopping";
         ClusterMember member = resources.member;
         if (member != null) {
             drain(member);
         }
-        icp.close();
-        http.close();
+        resources.icp.close();
+        resources.http.close();
         resources.accessLog.flush();
         resources.close();
-        log.info("node {} stopped", name);
+        log.info("node {} stopped", resources.name);
     }
 }

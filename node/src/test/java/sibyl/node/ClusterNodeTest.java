@@ -265,6 +265,7 @@ class ClusterNodeTest {
                 node.name = node-%s
                 icp.listen = ["127.0.0.1:0"]
                 http.listen = ["127.0.0.1:0"]
+                admin.listen = ["127.0.0.1:0"]
                 cluster { enabled = true, name = %s, listen = %s, members = [%s], drain-timeout = 2s }
                 """.formatted(name, cluster, listen, members));
         return SibylNode.start(SettingsLoader.load(config, Map.of()));

@@ -92,7 +92,7 @@ final class LocalCluster implements AutoCloseable {
             for (int m = 1; m <= Math.max(nodes, i); m++) {
                 list.append(m == 1 ? "" : ", ").append("\"127.0.0.").append(10 + m).append(":5701\"");
             }
-            Files.writeString(conf, "node.name = node" + i + "\nhttp.listen = [\"" + address + ":3128\"]\n"
+            Files.writeString(conf, "node.name = node" + i + "\nhttp.listen = [\"" + address + ":3128\"]\nadmin.listen = [\"" + address + ":3131\"]\n"
                     + "icp.listen = [\"" + address + ":3130\"]\nhttp.access-log = \"" + directory.resolve("node" + i
                     + "-access.log") + "\"\ncluster { enabled = true, name = local, listen = \"" + address + ":5701\", members = ["
                     + list + "] }\n");

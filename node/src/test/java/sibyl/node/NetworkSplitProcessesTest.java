@@ -302,6 +302,7 @@ class NetworkSplitProcessesTest {
         Files.writeString(conf, """
                 node.name = node%1$d
                 http.listen = ["%2$s:3128"]
+                admin.listen = ["%2$s:3131"]
                 icp.listen = ["%2$s:3130"]
                 http.allow = ["10.213.0.0/24", "127.0.0.0/8"]
                 http.purge-allow = ["10.213.0.0/24", "127.0.0.0/8"]

@@ -57,6 +57,7 @@ class PolicyPluginTest {
         Path config = writeConfig("""
                 icp.listen = ["127.0.0.1:0"]
                 http.listen = ["127.0.0.1:0"]
+                admin.listen = ["127.0.0.1:0"]
                 icp.plugins = "%s"
                 icp.policies.20-shard { type = "example.shard", shards = 3, index = 1 }
                 """.formatted(plugins));
@@ -81,6 +82,7 @@ class PolicyPluginTest {
         Path config = writeConfig("""
                 icp.listen = ["127.0.0.1:0"]
                 http.listen = ["127.0.0.1:0"]
+                admin.listen = ["127.0.0.1:0"]
                 icp.plugins = "%s"
                 icp.policies.20-shard { type = "example.shard", shards = 3, index = 7 }
                 """.formatted(plugins));
@@ -96,7 +98,7 @@ class PolicyPluginTest {
         Path broken = Files.createDirectories(work.resolve("broken-plugins"));
         Files.copy(plugins.resolve("shard-policy-plugin.jar"), broken.resolve("shard-policy-plugin.jar"));
         Files.writeString(broken.resolve("half-copied.jar"), "PK\u0003\u0004 not really a jar");
-        Path config = writeConfig("icp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\nicp.plugins = \"" + broken + "\"\n");
+        Path config = writeConfig("icp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\nadmin.listen = [\"127.0.0.1:0\"]\nicp.plugins = \"" + broken + "\"\n");
 
         PluginException e = assertThrows(PluginException.class,
                 () -> SibylNode.start(SettingsLoader.load(config, Map.of())));
@@ -111,7 +113,7 @@ class PolicyPluginTest {
         Files.writeString(resources.resolve("sibyl.icp.policy.IcpPolicyProvider"), "example.NoSuchProvider\n");
         Path emptyClasses = Files.createDirectories(work.resolve("no-classes"));
         writeJar(dir.resolve("lost.jar"), emptyClasses, resources.getParent().getParent());
-        Path config = writeConfig("icp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\nicp.plugins = \"" + dir + "\"\n");
+        Path config = writeConfig("icp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\nadmin.listen = [\"127.0.0.1:0\"]\nicp.plugins = \"" + dir + "\"\n");
 
         PluginException e = assertThrows(PluginException.class,
                 () -> SibylNode.start(SettingsLoader.load(config, Map.of())));
@@ -125,6 +127,7 @@ class PolicyPluginTest {
         Path config = writeConfig("""
                 icp.listen = ["127.0.0.1:0"]
                 http.listen = ["127.0.0.1:0"]
+                admin.listen = ["127.0.0.1:0"]
                 icp.plugins = "%s"
                 icp.policies.30-mine { type = "example.shrad" }
                 """.formatted(plugins));

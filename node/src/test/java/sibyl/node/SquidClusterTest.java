@@ -76,6 +76,7 @@ class SquidClusterTest {
                     node.name = sibyl-%d
                     icp.listen = ["127.0.0.1:0"]
                     http.listen = ["127.0.0.1:0"]
+                    admin.listen = ["127.0.0.1:0"]
                     cluster { enabled = true, name = squid-cluster-test, listen = %s, members = [%s] }
                     """.formatted(i, members.get(i), String.join(", ", members)));
             SibylNode node = SibylNode.start(SettingsLoader.load(config, Map.of()));

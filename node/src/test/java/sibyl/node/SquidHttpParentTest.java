@@ -70,6 +70,7 @@ class SquidHttpParentTest {
                 node.name = %s
                 icp.listen = ["127.0.0.1:0"]
                 http.listen = ["127.0.0.1:0"]
+                admin.listen = ["127.0.0.1:0"]
                 http.access-log = "%s"
                 """.formatted(NODE_NAME, directory.resolve("node-access.log")));
         node = SibylNode.start(SettingsLoader.load(config, Map.of()));

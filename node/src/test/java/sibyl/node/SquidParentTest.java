@@ -69,13 +69,14 @@ class SquidParentTest {
         nodeA = startNode("node-a.conf", """
                 icp.listen = ["127.0.0.1:0"]
                 http.listen = ["127.0.0.1:0"]
+                admin.listen = ["127.0.0.1:0"]
                 icp.policies.20-rules { type = rules, file = "%s" }
                 """.formatted(rules));
         nodeA.policies().register("00-recorder", query -> {
             askedBy.put(query.url(), query.sender());
             return null;
         });
-        nodeB = startNode("node-b.conf", "icp.listen = [\"127.0.0.3:0\"]\nhttp.listen = [\"127.0.0.3:0\"]\n");
+        nodeB = startNode("node-b.conf", "icp.listen = [\"127.0.0.3:0\"]\nhttp.listen = [\"127.0.0.3:0\"]\nadmin.listen = [\"127.0.0.3:0\"]\n");
 
         squid = SquidProcess.startRoutingByIcp(directory, SQUID_ICP, List.of(
                 "cache_peer 127.0.0.1 parent " + parentA.port() + " " + nodeA.icpAddresses().get(0).getPort() + " no-digest",

@@ -153,6 +153,15 @@ public final class PolicyChain implements AutoCloseable {
         return byPolicy;
     }
 
+    /**
+     * Forgets the verdicts and failures counted so far: for queries that were not traffic (a
+     * node's warm-up, before it is ready), so that its metrics start from its first real query.
+     */
+    public void resetCounts() {
+        counts.values().forEach(Counts::reset);
+        undecided.reset();
+    }
+
     /** Queries no policy decided, answered {@link IcpVerdict#MISS}. */
     public long undecided() {
         return undecided.sum();
@@ -231,6 +240,11 @@ public final class PolicyChain implements AutoCloseable {
 
         Counts() {
             Arrays.setAll(verdicts, i -> new LongAdder());
+        }
+
+        void reset() {
+            Arrays.stream(verdicts).forEach(LongAdder::reset);
+            failures.reset();
         }
     }
 }

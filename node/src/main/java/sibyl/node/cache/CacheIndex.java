@@ -2,6 +2,8 @@ package sibyl.node.cache;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.IllegalReferenceCountException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import sibyl.node.cache.replacement.Replacement;
 import sibyl.node.cache.replacement.Resident;
 
@@ -77,6 +80,8 @@ public final class CacheIndex implements AutoCloseable {
         final String key;
         /** Replaced, under the map's hold on the key, when a variant is stored. */
         volatile Variants variants;
+        /** Requests served from it, for `sibyl cache list`; added to through {@link #HITS}. */
+        volatile long hits;
 
         Slot(String key, long hash, Variants variants) {
             super(hash);
@@ -92,6 +97,16 @@ public final class CacheIndex implements AutoCloseable {
 
     /** Changes queued before a writer does maintenance itself. */
     static final int MAX_PENDING_WRITES = 64;
+
+    private static final VarHandle HITS;
+
+    static {
+        try {
+            HITS = MethodHandles.lookup().findVarHandle(Slot.class, "hits", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final Map<String, Variants> parked = new ConcurrentHashMap<>();
@@ -193,7 +208,72 @@ public final class CacheIndex implements AutoCloseable {
         if (requests.add(slot != null ? slot : key)) {
             maintenanceDue();
         }
-        return retained(slot != null ? slot.variants : parked.get(key), requestHeaders);
+        CacheEntry entry = retained(slot != null ? slot.variants : parked.get(key), requestHeaders);
+        if (entry != null && slot != null) {
+            HITS.getAndAdd(slot, 1L);
+        }
+        return entry;
+    }
+
+    /**
+     * One URL held, as {@code sibyl cache list} shows it.
+     *
+     * @param key the cache key: the URL
+     * @param bytes what its variants cost together, headers and bodies
+     * @param engine where its body is kept: {@code direct} or {@code pipe} (of its first variant)
+     * @param freshSeconds how long its freshest variant stays fresh; 0 if stale
+     * @param hits requests served from it since it was stored
+     */
+    public record Listed(String key, long bytes, String engine, long freshSeconds, long hits) {}
+
+    /**
+     * Calls {@code found} for at most {@code limit} URLs held (slices and parked ones aside) that
+     * {@code match} accepts, and returns how many it accepted in all. Never on an event loop: it
+     * reads every key.
+     */
+    public long list(long nowMillis, Predicate<String> match, int limit, Consumer<Listed> found) {
+        long matched = 0;
+        for (Slot slot : slots.values()) {
+            if (CacheKey.slicedUrl(slot.key) != null || !match.test(slot.key)) {
+                continue;
+            }
+            if (matched++ < limit) {
+                Variants variants = slot.variants;
+                List<CacheEntry> entries = variants.entries();
+                long freshFor = 0;
+                for (CacheEntry entry : entries) {
+                    freshFor = Math.max(freshFor, entry.freshness().freshForSeconds(nowMillis));
+                }
+                found.accept(new Listed(slot.key, variants.weight(),
+                        entries.isEmpty() ? "none" : entries.get(0).body().engine(), freshFor, slot.hits));
+            }
+        }
+        return matched;
+    }
+
+    /**
+     * Removes every URL held that {@code match} accepts, with its variants and slices (as
+     * {@link #invalidate}); returns how many. Never on an event loop: it reads every key.
+     */
+    public long invalidateMatching(Predicate<String> match) {
+        List<String> keys = new ArrayList<>();
+        for (String key : slots.keySet()) {
+            if (CacheKey.slicedUrl(key) == null && match.test(key)) {
+                keys.add(key);
+            }
+        }
+        for (String key : parked.keySet()) {
+            if (CacheKey.slicedUrl(key) == null && match.test(key)) {
+                keys.add(key);
+            }
+        }
+        long removed = 0;
+        for (String key : keys) {
+            if (invalidate(key)) {
+                removed++;
+            }
+        }
+        return removed;
     }
 
     /**

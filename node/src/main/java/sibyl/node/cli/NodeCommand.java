@@ -10,17 +10,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import sibyl.config.NodeSettings;
 import sibyl.config.SettingsException;
-import sibyl.config.SettingsLoader;
 import sibyl.icp.policy.plugins.PluginException;
 import sibyl.node.SibylNode;
+import sibyl.node.admin.NodeControl;
 
 /** {@code sibyl node}: runs a node until SIGTERM or SIGINT. */
 @Command(name = "node",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = {"Start a node and run it until SIGTERM or SIGINT.",
+        description = {"Start a node and run it until SIGTERM or SIGINT (which drain it). SIGHUP reloads the configuration;"
+                + " SIGUSR1 reopens the access log.",
             "Settings come from the built-in defaults (reference.conf), then --config FILE, then SIBYL_* environment variables."})
 final class NodeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
@@ -33,11 +33,9 @@ final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        NodeSettings settings;
         SibylNode node;
         try {
-            settings = SettingsLoader.load(config, System.getenv());
-            node = SibylNode.start(settings);
+            node = SibylNode.start(config, System.getenv());
         } catch (SettingsException | PluginException e) {
             spec.commandLine().getErr().println("sibyl: " + e.getMessage());
             return SibylCommand.EXIT_USAGE;
@@ -45,46 +43,57 @@ final class NodeCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("sibyl: " + e.getMessage());
             return 1;
         }
-        reopenLogsOn("USR1", node);
+        on("USR1", "reopening the access log", node, node::reopenLogs);
+        on("HUP", "reloading the configuration", node, () -> {
+            NodeControl.ReloadOutcome outcome = node.reload();
+            if (outcome.applied()) {
+                log.info("node {}: SIGHUP: reloaded; changed {}", node.name(), outcome.changed());
+            } // a refusal is logged, with its reasons, by the reload
+        });
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("node {}: stopping", node.name());
             node.close();
             stopped.countDown();
         }, "sibyl-shutdown"));
-        log.info("node {}: serving HTTP on {}, answering ICP on {}", node.name(), node.httpAddresses(),
-                node.icpAddresses());
+        log.info("node {}: serving HTTP on {}, answering ICP on {}, admin on {}", node.name(), node.httpAddresses(),
+                node.icpAddresses(), node.adminAddresses());
         stopped.await();
         return 0;
     }
 
     /**
-     * SIGUSR1 reopens the access log, for logrotate without copytruncate (Squid's
-     * {@code -k rotate}). A process-wide handler, set by the command that owns the process.
-     * Through {@code sun.misc.Signal}, the JDK's only way to handle a signal, reached by
-     * reflection (as Kafka does): named in source it is a warning in every build, and a JDK
-     * without it must still run the node.
+     * Runs {@code action} on {@code signal}: SIGUSR1 reopens the access log, for logrotate
+     * without copytruncate (Squid's {@code -k rotate}); SIGHUP reloads the configuration
+     * ({@code nginx -s reload}, systemd's ExecReload). A process-wide handler, set by the
+     * command that owns the process. Through {@code sun.misc.Signal}, the JDK's only way to
+     * handle a signal, reached by reflection (as Kafka does): named in source it is a warning in
+     * every build, and a JDK without it must still run the node. The handler runs on a thread of
+     * the JVM's own, never an event loop's.
      */
-    private static void reopenLogsOn(String signal, SibylNode node) {
+    private static void on(String signal, String what, SibylNode node, Runnable action) {
         try {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
             Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
             Object handler = java.lang.reflect.Proxy.newProxyInstance(handlerClass.getClassLoader(),
                     new Class<?>[] {handlerClass}, (proxy, method, arguments) -> switch (method.getName()) {
                         case "handle" -> {
-                            log.info("node {}: SIG{}: reopening the access log", node.name(), signal);
-                            node.reopenLogs();
+                            log.info("node {}: SIG{}: {}", node.name(), signal, what);
+                            try {
+                                action.run();
+                            } catch (RuntimeException e) {
+                                log.error("node {}: SIG{}: {} failed", node.name(), signal, what, e);
+                            }
                             yield null;
                         }
                         case "hashCode" -> System.identityHashCode(proxy);
                         case "equals" -> proxy == arguments[0];
-                        default -> "the access log's reopener on SIG" + signal;
+                        default -> "SIG" + signal + ": " + what;
                     });
             signalClass.getMethod("handle", signalClass, handlerClass)
                     .invoke(null, signalClass.getConstructor(String.class).newInstance(signal), handler);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            log.warn("node {}: SIG{} cannot be handled here ({}); the access log is not reopened on it", node.name(),
-                    signal, e.toString());
+            log.warn("node {}: SIG{} cannot be handled here ({}); no {} on it", node.name(), signal, e.toString(), what);
         }
     }
 }

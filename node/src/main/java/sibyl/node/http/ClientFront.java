@@ -1,5 +1,6 @@
 package sibyl.node.http;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
@@ -22,15 +23,30 @@ import sibyl.config.HttpLimits;
 record ClientFront(HttpLimits limits, HttpDecoderConfig decoding, ConnectionLimits connections, BodyBudget bodies,
         HttpStats stats, AccessLog accessLog, Via via) {
 
-    static ClientFront of(HttpLimits limits, AccessLog accessLog, Via via) {
-        HttpDecoderConfig decoding = new HttpDecoderConfig()
+    static ClientFront of(HttpLimits limits, AccessLog accessLog, Via via, MeterRegistry registry) {
+        ConnectionLimits connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerClient());
+        BodyBudget bodies = new BodyBudget(limits.requestBodiesInFlight());
+        return new ClientFront(limits, decoding(limits), connections, bodies, new HttpStats(connections, bodies, registry),
+                accessLog, via);
+    }
+
+    /**
+     * This front with {@code next}'s bounds for connections made from now on (and the connection
+     * counts' bounds at once), sharing the counts, the request-body budget and the counters.
+     * The budget's size, {@code request-bodies-in-flight}, is not changed: direct memory was
+     * sized for it when the node started.
+     */
+    ClientFront with(HttpLimits next) {
+        connections.resize(next.maxConnections(), next.maxConnectionsPerClient());
+        return new ClientFront(next, decoding(next), connections, bodies, stats, accessLog, via);
+    }
+
+    private static HttpDecoderConfig decoding(HttpLimits limits) {
+        return new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxRequestLine())
                 .setMaxHeaderSize(limits.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024)
                 .setAllowDuplicateContentLengths(true);
-        ConnectionLimits connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerClient());
-        BodyBudget bodies = new BodyBudget(limits.requestBodiesInFlight());
-        return new ClientFront(limits, decoding, connections, bodies, new HttpStats(connections, bodies), accessLog, via);
     }
 
     /** Adds a new connection's front handlers to its pipeline. */

@@ -9,12 +9,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * shared by its event loops.
  */
 final class ConnectionLimits {
-    private final int total;
-    private final int perClient;
+    // Changed by a reload: a connection is held to the bounds in force when it came.
+    private volatile int total;
+    private volatile int perClient;
     private final AtomicInteger open = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, Integer> byClient = new ConcurrentHashMap<>();
 
     ConnectionLimits(int total, int perClient) {
+        this.total = total;
+        this.perClient = perClient;
+    }
+
+    /** New bounds for connections from now on; those open over them stay open. */
+    void resize(int total, int perClient) {
         this.total = total;
         this.perClient = perClient;
     }
@@ -25,6 +32,8 @@ final class ConnectionLimits {
      * @return null if it was counted (then {@link #release} it once closed), or why not
      */
     String admit(InetAddress client) {
+        int total = this.total;
+        int perClient = this.perClient;
         if (open.incrementAndGet() > total) {
             open.decrementAndGet();
             return "the node has " + total + " client connections open (http.max-connections); retry later";

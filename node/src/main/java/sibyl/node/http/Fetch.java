@@ -56,6 +56,11 @@ final class Fetch implements OriginListener {
     private boolean finished;
     private OriginExchange exchange;
     private long requestMillis;
+    /** When the request went to the origin (not a peer), for sibyl_origin_response_seconds. */
+    private long requestNanos;
+    private boolean fromOrigin;
+    /** The origin asked, as "host:port", for the status page's slowest origins. */
+    private String origin;
     private long responseMillis;
     private HttpResponseStatus status;
     private StoreSink sink;
@@ -123,6 +128,9 @@ final class Fetch implements OriginListener {
     /** Sends {@code request} (ownership passes on) to {@code origin} through {@code client}. */
     void begin(OriginClient client, FullHttpRequest request, InetSocketAddress origin) {
         requestMillis = cache.clock().millis();
+        requestNanos = System.nanoTime();
+        fromOrigin = true;
+        this.origin = origin.getHostString() + ":" + origin.getPort();
         cache.stats().originRequests.increment();
         if (stale != null) {
             cache.stats().revalidations.increment();
@@ -142,7 +150,11 @@ final class Fetch implements OriginListener {
 
     /** Waits for this fetch's outcome; false if it is too late to (the outcome is known). */
     boolean join(Waiter waiter) {
-        return collapser.join(waiter);
+        boolean joined = collapser.join(waiter);
+        if (joined) {
+            cache.stats().collapsed.increment();
+        }
+        return joined;
     }
 
     /** The leader's connection closed: stop streaming to it; stop fetching if nobody else needs it. */
@@ -165,6 +177,9 @@ final class Fetch implements OriginListener {
 
     @Override
     public void onHead(HttpResponse head) {
+        if (fromOrigin) {
+            cache.stats().originResponded(origin, System.nanoTime() - requestNanos);
+        }
         responseMillis = cache.clock().millis();
         status = head.status();
         HttpHeaders headers = HopByHop.withoutHopByHop(head.headers());

@@ -1,5 +1,6 @@
 package sibyl.node.http;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -30,6 +31,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import sibyl.config.HttpSettings;
 import sibyl.cluster.ClusterStatus;
 import sibyl.config.OriginSettings;
@@ -56,14 +58,16 @@ public final class HttpProxyServer implements AutoCloseable {
     private final Map<EventExecutor, OriginClient> origins;
     private final HttpStats stats;
     private final DnsAddressResolverGroup resolver;
+    private final Wiring wiring;
 
     private HttpProxyServer(EventLoopGroup group, List<Channel> listeners, Map<EventExecutor, OriginClient> origins,
-            HttpStats stats, DnsAddressResolverGroup resolver) {
+            HttpStats stats, DnsAddressResolverGroup resolver, Wiring wiring) {
         this.resolver = resolver;
         this.group = group;
         this.listeners = listeners;
         this.origins = origins;
         this.stats = stats;
+        this.wiring = wiring;
     }
 
     /** Whether client and origin connections use Linux's epoll transport (and may splice). */
@@ -78,15 +82,29 @@ public final class HttpProxyServer implements AutoCloseable {
     public record Stored(CacheIndex index, BodyStore store, Grace grace, long sliceBytes) {}
 
     /**
-     * Starts listening on every {@code settings.listen()} address.
+     * What a proxy server is made from.
      *
      * @param node the node's name, in Via and X-Cache
+     * @param http its settings; those a reload may change come again through {@link #reconfigure}
+     * @param drop the {@code drop} rules in force
+     * @param nocache the {@code nocache} rules in force
+     * @param cluster the cluster's state now, for the cache manager's page; null when in none
+     * @param peers where misses for URLs other members own are fetched from
+     * @param metrics where the latencies and the requests by code and status are kept
+     */
+    public record Context(String node, HttpSettings http, OriginSettings origin, Stored stored, UrlRules drop,
+            UrlRules nocache, AccessLog accessLog, Clock clock, Supplier<ClusterStatus> cluster, Peers peers,
+            MeterRegistry metrics) {}
+
+    /**
+     * Starts listening on every {@code context.http().listen()} address.
+     *
      * @throws BindException naming an address that is taken or cannot be bound
      */
-    public static HttpProxyServer start(HttpSettings settings, OriginSettings originSettings, String node,
-            Stored stored, UrlRules drop, UrlRules nocache, AccessLog accessLog, Clock clock,
-            java.util.function.Supplier<ClusterStatus> cluster, Peers peers)
-            throws BindException, InterruptedException {
+    public static HttpProxyServer start(Context context) throws BindException, InterruptedException {
+        HttpSettings settings = context.http();
+        OriginSettings originSettings = context.origin();
+        Stored stored = context.stored();
         boolean epoll = usesEpoll(settings);
         int threads = settings.threads() > 0 ? settings.threads() : Runtime.getRuntime().availableProcessors();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("sibyl-http", true),
@@ -103,19 +121,18 @@ public final class HttpProxyServer implements AutoCloseable {
         DnsAddressResolverGroup resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
                 .socketChannelType(clientType));
-        Via via = new Via(node);
-        ClientFront front = ClientFront.of(settings.limits(), accessLog, via);
+        Via via = new Via(context.node());
+        ClientFront front = ClientFront.of(settings.limits(), context.accessLog(), via, context.metrics());
         HttpStats stats = front.stats();
         Map<EventExecutor, OriginClient> origins = new IdentityHashMap<>();
         for (EventExecutor loop : group) {
             origins.put(loop, new OriginClient((EventLoop) loop, clientType, resolver, clientSettings, stats.origin()));
         }
-        ProxyCache cache = new ProxyCache(stored.index(), stored.store(), new Fetches(), clock, Heuristics.RFC_SUGGESTED,
+        ProxyCache cache = new ProxyCache(stored.index(), stored.store(), new Fetches(), context.clock(), Heuristics.RFC_SUGGESTED,
                 stored.grace(), new TargetedControl(settings.targetedCacheControl()), stats, via,
-                originSettings.spliceMinBytes(), Math.min(stored.sliceBytes(), stored.index().maxObjectBytes()), cluster,
-                peers);
-        Admission.Settings admission = new Admission.Settings(settings.allow(), settings.purgeAllow(),
-                settings.accelerate(), drop, nocache);
+                originSettings.spliceMinBytes(), Math.min(stored.sliceBytes(), stored.index().maxObjectBytes()),
+                context.cluster(), context.peers());
+        Wiring wiring = new Wiring(front, settings, context.drop(), context.nocache());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(serverType)
@@ -125,9 +142,10 @@ public final class HttpProxyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        front.addTo(channel.pipeline())
-                                .addLast("pages", new InternalPages(cache, settings.purgeAllow()))
-                                .addLast("admission", new Admission(admission, via))
+                        Wiring.Current current = wiring.current();
+                        current.front().addTo(channel.pipeline())
+                                .addLast("pages", new InternalPages(cache, current.admission().purgeAllow()))
+                                .addLast("admission", new Admission(current.admission(), via))
                                 .addLast("cache", new CacheHandler(cache, origins.get(channel.eventLoop())));
                     }
                 });
@@ -143,7 +161,18 @@ public final class HttpProxyServer implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
-        return new HttpProxyServer(group, listeners, origins, stats, resolver);
+        return new HttpProxyServer(group, listeners, origins, stats, resolver, wiring);
+    }
+
+    /**
+     * Serves connections made from now on with {@code next}'s access lists, accelerator map and
+     * client bounds, and the rule files {@code drop} and {@code nocache} (closing the ones they
+     * replace); connections already open keep what they were made with until they close. What
+     * {@code next} says of anything else (addresses, threads, the access log) is not looked at:
+     * the node refuses a reload that changes those.
+     */
+    public void reconfigure(HttpSettings next, UrlRules drop, UrlRules nocache) {
+        wiring.reconfigure(next, drop, nocache);
     }
 
     private static Channel bind(ServerBootstrap bootstrap, InetSocketAddress address)

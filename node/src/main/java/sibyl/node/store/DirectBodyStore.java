@@ -29,6 +29,7 @@ public final class DirectBodyStore implements BodyStore {
     private final ByteBufAllocator allocator;
     private final long fillLimit;
     private final AtomicLong held = new AtomicLong();
+    private final AtomicLong bodies = new AtomicLong();
     /** Bytes allocated by bodies being filled: what {@code fillLimit} bounds. */
     private final AtomicLong filling = new AtomicLong();
     private final LongAdder fillRefused = new LongAdder();
@@ -59,6 +60,11 @@ public final class DirectBodyStore implements BodyStore {
     @Override
     public long bytesHeld() {
         return held.get();
+    }
+
+    /** Bodies held: stored, and not yet released by the last reader. */
+    public long bodiesHeld() {
+        return bodies.get();
     }
 
     /** Bytes allocated by bodies being filled. */
@@ -157,6 +163,7 @@ public final class DirectBodyStore implements BodyStore {
             }
             addCurrent();
             Body body = new Body(chunks, written);
+            bodies.incrementAndGet();
             chunks = null;
             unreserve(); // stored, it counts against cache.memory in the index instead
             return body;
@@ -194,6 +201,11 @@ public final class DirectBodyStore implements BodyStore {
         }
 
         @Override
+        public String engine() {
+            return "direct";
+        }
+
+        @Override
         public void writeRange(ChannelHandlerContext ctx, long offset, long length) {
             Ranges.check(this.length, offset, length);
             // A slice per buffer, not one slice of the composite: the epoll transport adds a buffer to
@@ -222,6 +234,7 @@ public final class DirectBodyStore implements BodyStore {
             // The content may outlive this body while slices of it are being written.
             content.release();
             held.addAndGet(-length);
+            bodies.decrementAndGet();
         }
     }
 }

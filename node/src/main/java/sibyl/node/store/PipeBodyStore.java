@@ -41,6 +41,7 @@ public final class PipeBodyStore implements AutoCloseable {
     /** More than event loops ever copy at once. */
     private static final int MAX_COPY_PIPES = 64;
     private final AtomicLong held = new AtomicLong();
+    private final AtomicLong bodies = new AtomicLong();
     private final LongAdder refused = new LongAdder();
     private final LongAdder copied = new LongAdder();
     private volatile boolean kernelRefusalLogged;
@@ -126,6 +127,11 @@ public final class PipeBodyStore implements AutoCloseable {
         return held.get();
     }
 
+    /** Bodies held in pipes: stored, and not yet freed by the last reader. */
+    public long bodiesHeld() {
+        return bodies.get();
+    }
+
     /** Pipe pages held by stored bodies. */
     public long pagesHeld() {
         return budget.pages();
@@ -180,6 +186,7 @@ public final class PipeBodyStore implements AutoCloseable {
     /** A body's pipes are closed: its pages and descriptors go back to the budget. */
     void freed(long length, long pages, int descriptors) {
         held.addAndGet(-length);
+        bodies.decrementAndGet();
         budget.give(pages, descriptors);
     }
 
@@ -339,6 +346,7 @@ public final class PipeBodyStore implements AutoCloseable {
                 }
             }
             budget.give(0, readFds.length); // write ends are closed
+            bodies.incrementAndGet();
             return new PipedBody(PipeBodyStore.this, readFds, written, pages);
         }
 

@@ -29,6 +29,11 @@ final class PipedBody extends AbstractReferenceCounted implements StoredBody {
     }
 
     @Override
+    public String engine() {
+        return "pipe";
+    }
+
+    @Override
     public long length() {
         return length;
     }

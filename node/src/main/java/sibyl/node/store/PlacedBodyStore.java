@@ -149,11 +149,13 @@ public final class PlacedBodyStore implements BodyStore, AutoCloseable {
     public Map<String, Long> counters() {
         Map<String, Long> counters = new LinkedHashMap<>();
         counters.put("direct_bodies", directBodies.sum());
+        counters.put("direct_bodies_held", direct.bodiesHeld());
         counters.put("direct_bytes_held", direct.bytesHeld());
         counters.put("direct_bytes_filling", direct.bytesFilling());
         counters.put("fill_refused", direct.fillsRefused());
         counters.put("pipe_bodies", pipeBodies.sum());
         if (pipes != null) {
+            counters.put("pipe_bodies_held", pipes.bodiesHeld());
             counters.put("pipe_bytes_held", pipes.bytesHeld());
             counters.put("pipe_pages_held", pipes.pagesHeld());
             counters.put("pipe_descriptors_held", pipes.descriptorsHeld());

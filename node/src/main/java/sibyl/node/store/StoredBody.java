@@ -13,6 +13,9 @@ public interface StoredBody extends ReferenceCounted {
     /** The body's length in bytes. */
     long length();
 
+    /** Where the body is kept, for operators: {@code direct} (memory) or {@code pipe} (kernel pipes). */
+    String engine();
+
     /**
      * Writes bytes {@code [offset, offset + length)} of the body through {@code ctx}, without
      * flushing, as one or more messages Netty's transports take as they are

@@ -18,7 +18,8 @@ class IcpCommandsTest {
 
     @BeforeAll
     static void startNode() throws Exception {
-        node = SibylNode.start(SettingsLoader.load(null, java.util.Map.of("SIBYL_ICP_LISTEN", "[\"127.0.0.1:0\"]", "SIBYL_HTTP_LISTEN", "127.0.0.1:0")));
+        node = SibylNode.start(SettingsLoader.load(null, java.util.Map.of("SIBYL_ICP_LISTEN", "[\"127.0.0.1:0\"]", "SIBYL_HTTP_LISTEN", "127.0.0.1:0",
+                "SIBYL_ADMIN_LISTEN", "127.0.0.1:0")));
         InetSocketAddress address = node.icpAddresses().get(0);
         server = "127.0.0.1:" + address.getPort();
     }

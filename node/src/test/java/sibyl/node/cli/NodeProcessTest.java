@@ -29,7 +29,7 @@ class NodeProcessTest {
     @Test
     void theNodeAnswersAndStopsCleanlyOnSigterm() throws Exception {
         Path config = directory.resolve("sibyl.conf");
-        Files.writeString(config, "node.name = proc-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\n");
+        Files.writeString(config, "node.name = proc-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\nadmin.listen = [\"127.0.0.1:0\"]\n");
         Path log = directory.resolve("node.log");
         Process node = start(log, "node", "--config", config.toString());
         try {
@@ -58,7 +58,7 @@ class NodeProcessTest {
         Path accessLog = directory.resolve("access.log");
         Path rotated = directory.resolve("access.log.1");
         Path config = directory.resolve("rotate.conf");
-        Files.writeString(config, "node.name = rotate-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\n"
+        Files.writeString(config, "node.name = rotate-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\nadmin.listen = [\"127.0.0.1:0\"]\n"
                 + "http.access-log = \"" + accessLog + "\"\n");
         Path log = directory.resolve("rotate.log");
         Process node = start(log, "node", "--config", config.toString());
@@ -107,7 +107,7 @@ class NodeProcessTest {
     void theNodesOwnLogIsJsonLinesWithTheExampleLogbackFile() throws Exception {
         Path json = Path.of("..", "examples", "logging", "logback-json.xml").toAbsolutePath().normalize();
         Path config = directory.resolve("json.conf");
-        Files.writeString(config, "node.name = json-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\n");
+        Files.writeString(config, "node.name = json-test\nicp.listen = [\"127.0.0.1:0\"]\nhttp.listen = [\"127.0.0.1:0\"]\nadmin.listen = [\"127.0.0.1:0\"]\n");
         Path log = directory.resolve("json.log");
         Process node = start(log, List.of("-Dlogback.configurationFile=" + json), "node", "--config", config.toString());
         try {
@@ -146,7 +146,7 @@ class NodeProcessTest {
     void aTakenPortExitsOneSayingSo() throws Exception {
         try (java.net.DatagramSocket taken = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
             Path config = directory.resolve("taken.conf");
-            Files.writeString(config, "icp.listen = [\"127.0.0.1:" + taken.getLocalPort() + "\"]\nhttp.listen = [\"127.0.0.1:0\"]\n");
+            Files.writeString(config, "icp.listen = [\"127.0.0.1:" + taken.getLocalPort() + "\"]\nhttp.listen = [\"127.0.0.1:0\"]\nadmin.listen = [\"127.0.0.1:0\"]\n");
             Path log = directory.resolve("taken.log");
             Process node = start(log, "node", "--config", config.toString());
             try {

@@ -67,7 +67,8 @@ class HttpRequestFuzzTest {
     @BeforeAll
     static void defaultSettings() {
         FuzzDuration.boundBySibylFuzzSeconds();
-        front = ClientFront.of(SettingsLoader.defaults().http().limits(), AccessLog.NONE, new Via("fuzz-node"));
+        front = ClientFront.of(SettingsLoader.defaults().http().limits(), AccessLog.NONE, new Via("fuzz-node"),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
     @FuzzTest(maxDuration = "20s")

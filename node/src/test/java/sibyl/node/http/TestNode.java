@@ -24,11 +24,12 @@ final class TestNode implements AutoCloseable {
                 node.name = %s
                 icp.listen = ["127.0.0.1:0"]
                 http.listen = ["127.0.0.1:0"]
+                admin.listen = ["127.0.0.1:0"]
                 http.threads = 2
                 # A short warm-up: each test starts a node, and the tests need its paths, not the JIT's.
                 warm-up { icp-queries = 200, http-requests = 40 }
                 """.formatted(NAME) + settings);
-        return new TestNode(SibylNode.start(SettingsLoader.load(file, Map.of())));
+        return new TestNode(SibylNode.start(file, Map.of()));
     }
 
     InetSocketAddress http() {

@@ -40,7 +40,7 @@ class SoakTest {
     @Test
     void aNodeUnderTheSoakMixStaysFlatAndAnswersEveryRequest() throws Exception {
         Path config = directory.resolve("soak.conf");
-        Files.writeString(config, "node.name = soak-test\nhttp.listen = [\"127.0.0.1:0\"]\nicp.listen = [\"127.0.0.1:0\"]\n"
+        Files.writeString(config, "node.name = soak-test\nhttp.listen = [\"127.0.0.1:0\"]\nadmin.listen = [\"127.0.0.1:0\"]\nicp.listen = [\"127.0.0.1:0\"]\n"
                 + "http.access-log = \"" + directory.resolve("access.log") + "\"\ncache.memory = 16m\n");
         Path log = directory.resolve("node.log");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

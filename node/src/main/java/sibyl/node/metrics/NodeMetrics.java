@@ -1,0 +1,53 @@
+package sibyl.node.metrics;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/**
+ * A node's metrics in Prometheus's terms: Micrometer's registry, with the JVM's meters and the
+ * proxy's latency timers in it, and the node's own counters read at each scrape from the
+ * counters it keeps anyway ({@link NodeCollector}), so a scrape adds no work to serving.
+ */
+public final class NodeMetrics implements AutoCloseable {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    public NodeMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    /** Where the proxy keeps its timers and its requests by code and status. */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Publishes the node's counters from {@code sources}; once, when the node's parts exist. */
+    public void bind(Sources sources) {
+        registry.getPrometheusRegistry().register(new NodeCollector(sources));
+    }
+
+    /** Every metric in Prometheus's text exposition format, version 0.0.4. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void close() {
+        gc.close(); // its GC notification listeners would otherwise outlive the node
+        registry.close();
+    }
+}
