@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import sibyl.icp.client.IcpClient;
 import sibyl.icp.policy.IcpVerdict;
+import sibyl.icp.testing.FreePorts;
 import sibyl.icp.wire.IcpOpcode;
 import sibyl.node.SibylNode;
 import sibyl.node.origin.OriginLatencies;
@@ -83,7 +84,7 @@ class StatusPageTest {
         // No URL of any scheme: a page that loads nothing from elsewhere works on an offline machine.
         assertFalse(page.body().contains("://"), "the status page names a URL; it must be self-contained");
 
-        Document dom = Jsoup.parse(dumpDom("/status"));
+        Document dom = Jsoup.parse(dumpDom(sibyl, "/status"));
 
         assertNull(dom.getElementById("page-error"), () -> "the page reported: " + dom.getElementById("page-error").text());
         assertTrue(dom.body().hasAttr("data-rendered"), "the page never drew status.json");
@@ -130,6 +131,49 @@ class StatusPageTest {
         assertEquals(1, origins.size(), "one origin answered the misses");
     }
 
+    @Test
+    void inAClusterThePageListsTheMembersAndMarksThisNode() throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: install Debian's chromium"
+                + " (apt-get install chromium) to test the status page in a browser");
+        int[] ports = {FreePorts.tcp(), FreePorts.tcp()};
+        String members = "\"127.0.0.1:" + ports[0] + "\", \"127.0.0.1:" + ports[1] + "\"";
+        try (SibylNode a = clustered("a", ports[0], members); SibylNode b = clustered("b", ports[1], members)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> a.clusterMembers() == 2 && b.clusterMembers() == 2);
+
+            Document dom = Jsoup.parse(dumpDom(a, "/"));
+
+            assertNull(dom.getElementById("page-error"), () -> "the page reported: " + dom.getElementById("page-error").text());
+            assertNull(dom.getElementById("cluster-none"));
+            assertTrue(text(dom, "cluster-name").startsWith("Cluster status-page-test: 2 members"), text(dom, "cluster-name"));
+            List<Element> rows = dom.select("#cluster-members tbody tr");
+            assertEquals(a.clusterMembers(), rows.size());
+            assertEquals(List.of("node-a", "node-b"), rows.stream().map(row -> row.selectFirst("td").ownText()).sorted().toList());
+            List<Element> self = dom.select("#cluster-members tr[data-self=true]");
+            assertEquals(1, self.size(), "exactly one member is this node");
+            assertEquals(a.name(), self.get(0).selectFirst("td").ownText());
+            assertEquals(a.name() + " (this node)", self.get(0).selectFirst("td").text());
+            for (Element row : rows) {
+                String state = row.select("td").get(1).text();
+                assertTrue(List.of("serving", "warming (lite)", "draining").contains(state), state);
+            }
+        }
+    }
+
+    /** A node of a two-member cluster, in this class's directory. */
+    private static SibylNode clustered(String name, int port, String members) throws Exception {
+        Path config = node.directory().resolve("cluster-" + name + ".conf");
+        Files.writeString(config, """
+                node.name = node-%s
+                icp.listen = ["127.0.0.1:0"]
+                http.listen = ["127.0.0.1:0"]
+                admin.listen = ["127.0.0.1:0"]
+                http.threads = 2
+                warm-up { icp-queries = 200, http-requests = 40 }
+                cluster { enabled = true, name = status-page-test, listen = "127.0.0.1:%d", members = [%s], drain-timeout = 2s }
+                """.formatted(name, port, members));
+        return SibylNode.start(config, Map.of());
+    }
+
     private static String text(Document dom, String id) {
         return element(dom, id).text();
     }
@@ -142,12 +186,12 @@ class StatusPageTest {
 
     private static HttpResponse<String> adminGet(String path) throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        return client.send(HttpRequest.newBuilder(adminUri(path)).timeout(Duration.ofSeconds(10)).build(),
+        return client.send(HttpRequest.newBuilder(adminUri(node.sibyl(), path)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static URI adminUri(String path) {
-        InetSocketAddress admin = node.sibyl().adminAddresses().get(0);
+    private static URI adminUri(SibylNode sibyl, String path) {
+        InetSocketAddress admin = sibyl.adminAddresses().get(0);
         return URI.create("http://" + admin.getAddress().getHostAddress() + ":" + admin.getPort() + path);
     }
 
@@ -156,7 +200,7 @@ class StatusPageTest {
      * budget lets the page's timers and its fetch of status.json run before the dump (virtual time
      * stands still while a request is out), without the test waiting real seconds for them.
      */
-    private static String dumpDom(String path) throws IOException, InterruptedException {
+    private static String dumpDom(SibylNode sibyl, String path) throws IOException, InterruptedException {
         Path work = Files.createTempDirectory(node.directory(), "chromium");
         Path out = work.resolve("dom.html");
         Path err = work.resolve("stderr.txt");
@@ -170,7 +214,7 @@ class StatusPageTest {
                 "--no-first-run",
                 "--virtual-time-budget=5000",
                 "--dump-dom",
-                adminUri(path).toString()));
+                adminUri(sibyl, path).toString()));
         Process chromium = new ProcessBuilder(command)
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile())
