@@ -50,8 +50,7 @@ class StatusPageTest {
 
     @Test
     void thePageDrawsWhatTheNodeCounted() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: install Debian's chromium"
-                + " (apt-get install chromium) to test the status page in a browser");
+        assumeChromium();
         SibylNode sibyl = node.sibyl();
         node.origin().on("/cached-a", ScriptedOrigin.body(200, "a", "Cache-Control", "max-age=3600"));
         node.origin().on("/cached-b", ScriptedOrigin.body(200, "b", "Cache-Control", "max-age=3600"));
@@ -84,10 +83,8 @@ class StatusPageTest {
         // No URL of any scheme: a page that loads nothing from elsewhere works on an offline machine.
         assertFalse(page.body().contains("://"), "the status page names a URL; it must be self-contained");
 
-        Document dom = Jsoup.parse(dumpDom(sibyl, "/status"));
+        Document dom = drawnPage(sibyl, "/status");
 
-        assertNull(dom.getElementById("page-error"), () -> "the page reported: " + dom.getElementById("page-error").text());
-        assertTrue(dom.body().hasAttr("data-rendered"), "the page never drew status.json");
         // No traffic since the counters settled above: the node's figures now are those Chromium was sent.
         assertEquals(sibyl.name(), text(dom, "node-name"));
         assertEquals(TestNode.NAME, text(dom, "node-name"));
@@ -133,16 +130,14 @@ class StatusPageTest {
 
     @Test
     void inAClusterThePageListsTheMembersAndMarksThisNode() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: install Debian's chromium"
-                + " (apt-get install chromium) to test the status page in a browser");
+        assumeChromium();
         int[] ports = {FreePorts.tcp(), FreePorts.tcp()};
         String members = "\"127.0.0.1:" + ports[0] + "\", \"127.0.0.1:" + ports[1] + "\"";
         try (SibylNode a = clustered("a", ports[0], members); SibylNode b = clustered("b", ports[1], members)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> a.clusterMembers() == 2 && b.clusterMembers() == 2);
 
-            Document dom = Jsoup.parse(dumpDom(a, "/"));
+            Document dom = drawnPage(a, "/");
 
-            assertNull(dom.getElementById("page-error"), () -> "the page reported: " + dom.getElementById("page-error").text());
             assertNull(dom.getElementById("cluster-none"));
             assertTrue(text(dom, "cluster-name").startsWith("Cluster status-page-test: 2 members"), text(dom, "cluster-name"));
             List<Element> rows = dom.select("#cluster-members tbody tr");
@@ -157,6 +152,11 @@ class StatusPageTest {
                 assertTrue(List.of("serving", "warming (lite)", "draining").contains(state), state);
             }
         }
+    }
+
+    private static void assumeChromium() {
+        assumeTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: install Debian's chromium"
+                + " (apt-get install chromium) to test the status page in a browser");
     }
 
     /** A node of a two-member cluster, in this class's directory. */
@@ -196,11 +196,13 @@ class StatusPageTest {
     }
 
     /**
-     * The page's DOM once its script has run, as headless Chromium prints it. The virtual time
-     * budget lets the page's timers and its fetch of status.json run before the dump (virtual time
-     * stands still while a request is out), without the test waiting real seconds for them.
+     * The page's DOM once its script has run, as headless Chromium prints it; a failure, with
+     * Chromium's stderr, if the page reported an error (#page-error: status.json unreadable, or
+     * the script threw) or never drew. The virtual time budget lets the page's timers and its
+     * fetch of status.json run before the dump (virtual time stands still while a request is
+     * out), without the test waiting real seconds for them.
      */
-    private static String dumpDom(SibylNode sibyl, String path) throws IOException, InterruptedException {
+    private static Document drawnPage(SibylNode sibyl, String path) throws IOException, InterruptedException {
         Path work = Files.createTempDirectory(node.directory(), "chromium");
         Path out = work.resolve("dom.html");
         Path err = work.resolve("stderr.txt");
@@ -226,10 +228,20 @@ class StatusPageTest {
             fail(String.join(" ", command) + " did not finish in " + CHROMIUM_LIMIT + "; its stderr:\n"
                     + Files.readString(err, StandardCharsets.UTF_8));
         }
-        String dom = Files.readString(out, StandardCharsets.UTF_8);
-        if (chromium.exitValue() != 0 || !dom.contains("data-rendered=")) {
-            fail(String.join(" ", command) + " exited " + chromium.exitValue() + " with a page that never drew status.json;"
-                    + " its stderr:\n" + Files.readString(err, StandardCharsets.UTF_8) + "\nits DOM:\n" + dom);
+        String html = Files.readString(out, StandardCharsets.UTF_8);
+        String run = String.join(" ", command) + " exited " + chromium.exitValue();
+        if (chromium.exitValue() != 0) {
+            fail(run + "; its stderr:\n" + Files.readString(err, StandardCharsets.UTF_8));
+        }
+        Document dom = Jsoup.parse(html);
+        Element error = dom.getElementById("page-error");
+        if (error != null) {
+            fail("the page reported: " + error.text() + "\n" + run + "; its stderr:\n"
+                    + Files.readString(err, StandardCharsets.UTF_8));
+        }
+        if (!dom.body().hasAttr("data-rendered")) {
+            fail(run + " with a page that never drew status.json; its stderr:\n"
+                    + Files.readString(err, StandardCharsets.UTF_8) + "\nits DOM:\n" + html);
         }
         return dom;
     }
