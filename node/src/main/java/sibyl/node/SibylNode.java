@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sibyl.cluster.ClusterMember;
@@ -208,8 +207,7 @@ public final class SibylNode implements AutoCloseable {
                     new Grace(settings.cache().staleWhileRevalidate(), settings.cache().staleIfError()),
                     settings.cache().sliceBytes());
             resources.http = HttpProxyServer.start(new HttpProxyServer.Context(name, httpSettings, settings.origin(),
-                    stored, resources.drop, resources.nocache, resources.accessLog, clock, resources::clusterStatus, peers,
-                    resources.metrics.registry()));
+                    stored, resources.drop, resources.nocache, resources.accessLog, clock, resources::clusterStatus, peers));
             resources.metrics.bind(new Sources(() -> resources.icp == null ? null : resources.icp.stats(), resources.chain,
                     resources.http.stats(), index, resources.store::counters, resources::clusterStatus));
             if (clusterSettings.enabled()) {
@@ -223,10 +221,10 @@ public final class SibylNode implements AutoCloseable {
                         clusterSettings.mode(), new HeldUrls(promises), resources.stage::get));
             }
             resources.unready = "warming up";
-            // Its own registry, unpublished: the warm-up's requests are not the node's traffic.
+            // A proxy of its own, whose counters are not published: the warm-up's requests are not traffic.
             HttpProxyServer warmUpProxy = HttpProxyServer.start(new HttpProxyServer.Context(name,
                     WarmUp.proxySettings(httpSettings), settings.origin(), stored, UrlRules.NONE, UrlRules.NONE,
-                    AccessLog.NONE, clock, () -> null, peers, new CompositeMeterRegistry()));
+                    AccessLog.NONE, clock, () -> null, peers));
             try {
                 WarmUp.log(name, new WarmUp(settings.warmUp(), icpSettings, resources.chain, resources.index)
                         .run(warmUpProxy.addresses().get(0)));

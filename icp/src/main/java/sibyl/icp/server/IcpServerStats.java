@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import sibyl.icp.metrics.LatencyHistogram;
 import sibyl.icp.policy.IcpVerdict;
 import sibyl.icp.wire.Rejection;
 
@@ -19,7 +20,9 @@ public final class IcpServerStats {
     /** Answers by ICP version (2, then 3) and verdict. */
     private final LongAdder[][] verdicts = new LongAdder[2][IcpVerdict.values().length];
     private final LongAdder[] rejections = new LongAdder[Rejection.values().length];
-    private final ReplyLatency latency = new ReplyLatency();
+    /** From a datagram read to its reply made: microseconds, with room for a stalled policy. */
+    private final LatencyHistogram latency = new LatencyHistogram(1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000,
+            250_000, 500_000, 1_000_000, 10_000_000);
 
     public IcpServerStats() {
         for (LongAdder[] byVersion : verdicts) {
@@ -115,7 +118,7 @@ public final class IcpServerStats {
     }
 
     /** How long answering took, from the datagram read to the reply written into its buffer. */
-    public ReplyLatency latency() {
+    public LatencyHistogram latency() {
         return latency;
     }
 

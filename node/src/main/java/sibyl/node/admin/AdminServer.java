@@ -18,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import sibyl.config.AdminSettings;
 import sibyl.icp.policy.builtin.Cidr;
@@ -34,6 +35,12 @@ public final class AdminServer implements AutoCloseable {
     /** Admin requests carry at most a short form; anything larger is refused with 413. */
     private static final int MAX_REQUEST_BYTES = 16 * 1024;
     private static final int IDLE_SECONDS = 60;
+    /**
+     * Connections open at once: a scraper, a load balancer's probes, an operator. More are closed
+     * as they come, so that a flood of connections to the admin port cannot take the node's
+     * descriptors (the allow list is only checked once a request is read).
+     */
+    static final int MAX_CONNECTIONS = 64;
 
     private final EventLoopGroup group;
     private final List<Channel> listeners;
@@ -55,6 +62,7 @@ public final class AdminServer implements AutoCloseable {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sibyl-admin", true),
                 NioIoHandler.newFactory());
         AtomicReference<List<Cidr>> allow = new AtomicReference<>(settings.allow());
+        AtomicInteger open = new AtomicInteger();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -62,6 +70,12 @@ public final class AdminServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        if (open.incrementAndGet() > MAX_CONNECTIONS) {
+                            open.decrementAndGet();
+                            channel.close();
+                            return;
+                        }
+                        channel.closeFuture().addListener(closed -> open.decrementAndGet());
                         channel.pipeline()
                                 .addLast("idle", new ReadTimeoutHandler(IDLE_SECONDS))
                                 .addLast("codec", new HttpServerCodec())

@@ -80,8 +80,25 @@ public final class CacheIndex implements AutoCloseable {
         final String key;
         /** Replaced, under the map's hold on the key, when a variant is stored. */
         volatile Variants variants;
-        /** Requests served from it, for `sibyl cache list`; added to through {@link #HITS}. */
-        volatile long hits;
+        /**
+         * Requests served from it, for {@code sibyl cache list}: made at its first hit, through
+         * {@link #HITS}. An adder of its own, not a field here: a hot object's hits from every
+         * event loop would otherwise bounce the line that holds its variants between cores.
+         */
+        volatile LongAdder hits;
+
+        void hit() {
+            LongAdder counted = hits;
+            if (counted == null && !HITS.compareAndSet(this, null, counted = new LongAdder())) {
+                counted = hits;
+            }
+            counted.increment();
+        }
+
+        long hits() {
+            LongAdder counted = hits;
+            return counted == null ? 0 : counted.sum();
+        }
 
         Slot(String key, long hash, Variants variants) {
             super(hash);
@@ -102,7 +119,7 @@ public final class CacheIndex implements AutoCloseable {
 
     static {
         try {
-            HITS = MethodHandles.lookup().findVarHandle(Slot.class, "hits", long.class);
+            HITS = MethodHandles.lookup().findVarHandle(Slot.class, "hits", LongAdder.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -210,7 +227,7 @@ public final class CacheIndex implements AutoCloseable {
         }
         CacheEntry entry = retained(slot != null ? slot.variants : parked.get(key), requestHeaders);
         if (entry != null && slot != null) {
-            HITS.getAndAdd(slot, 1L);
+            slot.hit();
         }
         return entry;
     }
@@ -245,7 +262,7 @@ public final class CacheIndex implements AutoCloseable {
                     freshFor = Math.max(freshFor, entry.freshness().freshForSeconds(nowMillis));
                 }
                 found.accept(new Listed(slot.key, variants.weight(),
-                        entries.isEmpty() ? "none" : entries.get(0).body().engine(), freshFor, slot.hits));
+                        entries.isEmpty() ? "none" : entries.get(0).body().engine(), freshFor, slot.hits()));
             }
         }
         return matched;

@@ -1,6 +1,5 @@
 package sibyl.node.http;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
@@ -23,10 +22,10 @@ import sibyl.config.HttpLimits;
 record ClientFront(HttpLimits limits, HttpDecoderConfig decoding, ConnectionLimits connections, BodyBudget bodies,
         HttpStats stats, AccessLog accessLog, Via via) {
 
-    static ClientFront of(HttpLimits limits, AccessLog accessLog, Via via, MeterRegistry registry) {
+    static ClientFront of(HttpLimits limits, AccessLog accessLog, Via via) {
         ConnectionLimits connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerClient());
         BodyBudget bodies = new BodyBudget(limits.requestBodiesInFlight());
-        return new ClientFront(limits, decoding(limits), connections, bodies, new HttpStats(connections, bodies, registry),
+        return new ClientFront(limits, decoding(limits), connections, bodies, new HttpStats(connections, bodies),
                 accessLog, via);
     }
 

@@ -1,6 +1,5 @@
 package sibyl.node.http;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -90,11 +89,9 @@ public final class HttpProxyServer implements AutoCloseable {
      * @param nocache the {@code nocache} rules in force
      * @param cluster the cluster's state now, for the cache manager's page; null when in none
      * @param peers where misses for URLs other members own are fetched from
-     * @param metrics where the latencies and the requests by code and status are kept
      */
     public record Context(String node, HttpSettings http, OriginSettings origin, Stored stored, UrlRules drop,
-            UrlRules nocache, AccessLog accessLog, Clock clock, Supplier<ClusterStatus> cluster, Peers peers,
-            MeterRegistry metrics) {}
+            UrlRules nocache, AccessLog accessLog, Clock clock, Supplier<ClusterStatus> cluster, Peers peers) {}
 
     /**
      * Starts listening on every {@code context.http().listen()} address.
@@ -122,7 +119,7 @@ public final class HttpProxyServer implements AutoCloseable {
                 .datagramChannelType(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
                 .socketChannelType(clientType));
         Via via = new Via(context.node());
-        ClientFront front = ClientFront.of(settings.limits(), context.accessLog(), via, context.metrics());
+        ClientFront front = ClientFront.of(settings.limits(), context.accessLog(), via);
         HttpStats stats = front.stats();
         Map<EventExecutor, OriginClient> origins = new IdentityHashMap<>();
         for (EventExecutor loop : group) {

@@ -1,12 +1,10 @@
 package sibyl.node.http;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
+import sibyl.icp.metrics.LatencyHistogram;
 
 /**
  * The proxy's counters, since the node started. Read them through
@@ -34,43 +32,23 @@ public final class HttpStats {
     private final sibyl.node.origin.OriginStats origin = new sibyl.node.origin.OriginStats();
     private final ConnectionLimits connections;
     private final BodyBudget bodies;
-    private final MeterRegistry registry;
-    /** Requests by Squid result code and status, as sibyl_http_requests_total; made as first seen. */
-    private final AtomicReferenceArray<Counter> byCodeAndStatus =
+    /** Requests by Squid result code and status (code × {@value #STATUSES} + status); made as first seen. */
+    private final AtomicReferenceArray<LongAdder> byCodeAndStatus =
             new AtomicReferenceArray<>(LogCode.values().length * STATUSES);
-    private final Timer hitLatency;
-    private final Timer missLatency;
-    private final Timer originLatency;
-    private final sibyl.node.origin.OriginLatencies originLatencies = new sibyl.node.origin.OriginLatencies();
     private static final int STATUSES = 600;
+    /** From a request read to its last byte written: hits take well under a millisecond over a LAN. */
+    private final LatencyHistogram hitLatency = LatencyHistogram.ofMillis(
+            0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10_000, 30_000);
+    private final LatencyHistogram missLatency = LatencyHistogram.ofMillis(
+            0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10_000, 30_000);
+    /** From a request sent to an origin to its response's head. */
+    private final LatencyHistogram originLatency = LatencyHistogram.ofMillis(
+            1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000);
+    private final sibyl.node.origin.OriginLatencies originLatencies = new sibyl.node.origin.OriginLatencies();
 
-    /** @param registry where the request latencies and the requests by code and status are kept */
-    HttpStats(ConnectionLimits connections, BodyBudget bodies, MeterRegistry registry) {
+    HttpStats(ConnectionLimits connections, BodyBudget bodies) {
         this.connections = connections;
         this.bodies = bodies;
-        this.registry = registry;
-        this.hitLatency = requestTimer(registry, "hit");
-        this.missLatency = requestTimer(registry, "miss");
-        this.originLatency = Timer.builder("sibyl.origin.response")
-                .description("Time from a request sent to an origin to its response's head")
-                .serviceLevelObjectives(buckets(1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000))
-                .register(registry);
-    }
-
-    private static Timer requestTimer(MeterRegistry registry, String cache) {
-        return Timer.builder("sibyl.http.request")
-                .description("Time from a request read to its response's last byte written, for hits and the rest")
-                .tag("cache", cache)
-                .serviceLevelObjectives(buckets(0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10_000, 30_000))
-                .register(registry);
-    }
-
-    private static Duration[] buckets(double... millis) {
-        Duration[] buckets = new Duration[millis.length];
-        for (int i = 0; i < millis.length; i++) {
-            buckets[i] = Duration.ofNanos((long) (millis[i] * 1_000_000));
-        }
-        return buckets;
     }
 
     /** Client connections open. */
@@ -175,25 +153,44 @@ public final class HttpStats {
         return originLatencies;
     }
 
+    /** Requests answered, by Squid result code name, then status, as counted so far; absent: none. */
+    public Map<String, Map<Integer, Long>> requestsByCodeAndStatus() {
+        Map<String, Map<Integer, Long>> byCode = new TreeMap<>();
+        for (int slot = 0; slot < byCodeAndStatus.length(); slot++) {
+            LongAdder count = byCodeAndStatus.get(slot);
+            if (count != null) {
+                byCode.computeIfAbsent(LogCode.values()[slot / STATUSES].name(), code -> new TreeMap<>())
+                        .put(slot % STATUSES, count.sum());
+            }
+        }
+        return byCode;
+    }
+
+    /** How long requests took, from read to last byte written: the hits', or the others'. */
+    public LatencyHistogram latency(boolean hits) {
+        return hits ? hitLatency : missLatency;
+    }
+
+    /** How long origins took to answer a request's head. */
+    public LatencyHistogram originLatency() {
+        return originLatency;
+    }
+
     void originResponded(String origin, long nanos) {
-        originLatency.record(nanos, TimeUnit.NANOSECONDS);
+        originLatency.record(nanos);
         originLatencies.record(origin, nanos, System.currentTimeMillis());
     }
 
     void record(Transaction transaction) {
-        long elapsed = System.nanoTime() - transaction.startNanos;
-        (transaction.code.hit() ? hitLatency : missLatency).record(elapsed, TimeUnit.NANOSECONDS);
+        (transaction.code.hit() ? hitLatency : missLatency).record(System.nanoTime() - transaction.startNanos);
         int status = transaction.status >= 0 && transaction.status < STATUSES ? transaction.status : 0;
         int slot = transaction.code.ordinal() * STATUSES + status;
-        Counter counter = byCodeAndStatus.get(slot);
-        if (counter == null) {
-            counter = Counter.builder("sibyl.http.requests")
-                    .description("Requests answered, by Squid result code and status")
-                    .tags("code", transaction.code.name(), "status", Integer.toString(status))
-                    .register(registry);
-            byCodeAndStatus.set(slot, counter);
+        LongAdder count = byCodeAndStatus.get(slot);
+        if (count == null) {
+            byCodeAndStatus.compareAndSet(slot, null, new LongAdder());
+            count = byCodeAndStatus.get(slot);
         }
-        counter.increment();
+        count.increment();
         requests.increment();
         bytesOut.add(transaction.bytesOut);
         if (transaction.code == LogCode.TCP_MISS || transaction.code == LogCode.TCP_REFRESH_MODIFIED) {

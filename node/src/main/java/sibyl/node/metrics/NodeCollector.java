@@ -21,7 +21,7 @@ import java.util.Map;
 import sibyl.cluster.ClusterStatus;
 import sibyl.icp.policy.IcpVerdict;
 import sibyl.icp.server.IcpServerStats;
-import sibyl.icp.server.ReplyLatency;
+import sibyl.icp.metrics.LatencyHistogram;
 import sibyl.icp.wire.Rejection;
 import sibyl.node.cache.CacheIndex;
 import sibyl.node.http.HttpStats;
@@ -32,8 +32,6 @@ import sibyl.node.http.HttpStats;
  * the node runs (policies, cluster counters) are read afresh each time.
  */
 final class NodeCollector implements MultiCollector {
-    private static final double[] REPLY_BOUNDS = withInfinity(ReplyLatency.boundsSeconds());
-
     private final Sources sources;
 
     NodeCollector(Sources sources) {
@@ -88,13 +86,9 @@ final class NodeCollector implements MultiCollector {
                 .dataPoint(point(icp.notAdmitted(), "reason", "not_admitted"))
                 .build());
         metrics.add(counter("sibyl_icp_socket_errors", "Errors the ICP sockets reported", icp.socketErrors()));
-        ReplyLatency latency = icp.latency();
         metrics.add(HistogramSnapshot.builder().name("sibyl_icp_reply_seconds")
                 .help("Time from an ICP query read to its reply made: the policy chain and the encoding")
-                .dataPoint(HistogramDataPointSnapshot.builder()
-                        .classicHistogramBuckets(ClassicHistogramBuckets.of(REPLY_BOUNDS, latency.counts()))
-                        .sum(latency.totalSeconds())
-                        .build())
+                .dataPoint(histogramPoint(icp.latency()))
                 .build());
     }
 
@@ -112,6 +106,20 @@ final class NodeCollector implements MultiCollector {
     }
 
     private static void http(HttpStats http, List<MetricSnapshot> metrics) {
+        CounterSnapshot.Builder requests = CounterSnapshot.builder().name("sibyl_http_requests")
+                .help("Requests answered, by Squid result code and status");
+        http.requestsByCodeAndStatus().forEach((code, byStatus) -> byStatus.forEach((status, count) ->
+                requests.dataPoint(point(count, "code", code, "status", Integer.toString(status)))));
+        metrics.add(requests.build());
+        metrics.add(HistogramSnapshot.builder().name("sibyl_http_request_seconds")
+                .help("Time from a request read to its response's last byte written, for hits and the rest")
+                .dataPoint(histogramPoint(http.latency(true), "cache", "hit"))
+                .dataPoint(histogramPoint(http.latency(false), "cache", "miss"))
+                .build());
+        metrics.add(HistogramSnapshot.builder().name("sibyl_origin_response_seconds")
+                .help("Time from a request sent to an origin to its response's head")
+                .dataPoint(histogramPoint(http.originLatency()))
+                .build());
         metrics.add(gauge("sibyl_http_connections", "Client connections open", http.connections()));
         metrics.add(gauge("sibyl_http_requests_in_flight", "Requests begun and not yet answered in full", http.inFlight()));
         metrics.add(gauge("sibyl_http_request_body_bytes", "Bytes of request bodies held", http.requestBodyBytes()));
@@ -222,13 +230,16 @@ final class NodeCollector implements MultiCollector {
         return GaugeDataPointSnapshot.builder().value(value).labels(Labels.of(labels)).build();
     }
 
+    private static HistogramDataPointSnapshot histogramPoint(LatencyHistogram histogram, String... labels) {
+        return HistogramDataPointSnapshot.builder()
+                .classicHistogramBuckets(ClassicHistogramBuckets.of(histogram.boundsSeconds(), histogram.counts()))
+                .sum(histogram.totalSeconds())
+                .labels(Labels.of(labels))
+                .build();
+    }
+
     private static String lower(String name) {
         return name.toLowerCase(Locale.ROOT);
     }
 
-    private static double[] withInfinity(double[] bounds) {
-        double[] all = java.util.Arrays.copyOf(bounds, bounds.length + 1);
-        all[bounds.length] = Double.POSITIVE_INFINITY;
-        return all;
-    }
 }

@@ -14,9 +14,10 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 
 /**
- * A node's metrics in Prometheus's terms: Micrometer's registry, with the JVM's meters and the
- * proxy's latency timers in it, and the node's own counters read at each scrape from the
- * counters it keeps anyway ({@link NodeCollector}), so a scrape adds no work to serving.
+ * A node's metrics in Prometheus's terms: Micrometer's registry with the JVM's and the process's
+ * meters, and the node's own counters and latency histograms read at each scrape from what it
+ * keeps anyway ({@link NodeCollector}). Nothing on the serving path goes through Micrometer: a
+ * timer's time window and maximum cost an event loop more than the request's own counting.
  */
 public final class NodeMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -48,11 +49,6 @@ public final class NodeMetrics implements AutoCloseable {
         Gauge.builder("jvm.threads.peak", threads, ThreadMXBean::getPeakThreadCount)
                 .description("The peak live thread count since the Java virtual machine started or peak was reset")
                 .baseUnit("threads").register(registry);
-    }
-
-    /** Where the proxy keeps its timers and its requests by code and status. */
-    public MeterRegistry registry() {
-        return registry;
     }
 
     /** Publishes the node's counters from {@code sources}; once, when the node's parts exist. */

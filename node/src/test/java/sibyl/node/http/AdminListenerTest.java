@@ -174,6 +174,46 @@ class AdminListenerTest {
         }
     }
 
+    @Test
+    void connectionsPastTheBoundAreClosedAndTheListenerServesOnOnceTheyGo() throws Exception {
+        InetSocketAddress address = node.sibyl().adminAddresses().get(0);
+        java.util.List<Socket> sockets = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 72; i++) {
+                sockets.add(new Socket(address.getAddress(), address.getPort()));
+            }
+            int answered = 0;
+            int closed = 0;
+            for (Socket socket : sockets) {
+                socket.setSoTimeout(10_000);
+                String response;
+                try {
+                    socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: admin\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    byte[] head = new byte[12];
+                    int read = socket.getInputStream().readNBytes(head, 0, head.length);
+                    response = new String(head, 0, read, StandardCharsets.US_ASCII);
+                } catch (java.io.IOException e) {
+                    response = ""; // reset: closed by the node
+                }
+                if (response.equals("HTTP/1.1 200")) {
+                    answered++;
+                } else {
+                    assertEquals("", response);
+                    closed++;
+                }
+            }
+            // The test's own HTTP client may hold a connection or two from the tests before.
+            assertTrue(answered <= 64 && answered >= 60, answered + " answered");
+            assertEquals(72, answered + closed);
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> admin().get("/healthz").statusCode() == 200);
+    }
+
     private static String xCache(HttpConnection.Response response) {
         assertEquals(200, response.status());
         String cache = response.header("X-Cache");

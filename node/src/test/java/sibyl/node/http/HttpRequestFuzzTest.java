@@ -67,8 +67,7 @@ class HttpRequestFuzzTest {
     @BeforeAll
     static void defaultSettings() {
         FuzzDuration.boundBySibylFuzzSeconds();
-        front = ClientFront.of(SettingsLoader.defaults().http().limits(), AccessLog.NONE, new Via("fuzz-node"),
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        front = ClientFront.of(SettingsLoader.defaults().http().limits(), AccessLog.NONE, new Via("fuzz-node"));
     }
 
     @FuzzTest(maxDuration = "20s")
