@@ -21,30 +21,18 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.request
+
+from localnode import start_node, start_origin, stop
 
 SCRAPES = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 4
 RUN_SECONDS = int(sys.argv[3]) if len(sys.argv) > 3 else 15
-top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 work = tempfile.mkdtemp(prefix="metrics-scrape-")
 origin_port = 21000 + os.getpid() % 5000
 node_port = origin_port + 10
 admin_port = origin_port + 12
 ticks = os.sysconf("SC_CLK_TCK")
-
-
-def wait_port(port, what, seconds=60):
-    import socket
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"{what} does not listen on 127.0.0.1:{port}; see {work}")
 
 
 def cpu_seconds(pid):
@@ -67,38 +55,14 @@ def wrk(seconds):
     raise SystemExit("wrk printed no rate:\n" + out)
 
 
-os.makedirs(os.path.join(work, "www"))
-with open(os.path.join(work, "www", "object"), "wb") as f:
-    f.write(b"x" * 4096)
-with open(os.path.join(work, "nginx.conf"), "w") as f:
-    f.write(f"""daemon off; worker_processes 1; pid {work}/nginx.pid; error_log {work}/nginx-error.log;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {work}; proxy_temp_path {work}; fastcgi_temp_path {work}; uwsgi_temp_path {work}; scgi_temp_path {work};
-  server {{ listen 127.0.0.1:{origin_port}; root {work}/www; location / {{ add_header Cache-Control "max-age=3600"; }} }}
-}}""")
 with open(os.path.join(work, "node.conf"), "w") as f:
     f.write(f'http.listen = ["127.0.0.1:{node_port}"]\nicp.listen = ["127.0.0.1:{node_port + 1}"]\n'
             f'admin.listen = ["127.0.0.1:{admin_port}"]\n'
             f'http.accelerate {{ "*" = "127.0.0.1:{origin_port}" }}\n')
-nginx = subprocess.Popen(["nginx", "-c", os.path.join(work, "nginx.conf"), "-p", work])
-node = None
+nginx = node = None
 try:
-    wait_port(origin_port, "nginx")
-    env = dict(os.environ, JAVA_OPTS="-XX:MaxDirectMemorySize=512m")
-    node = subprocess.Popen([os.path.join(top, "bin", "sibyl"), "node", "--config", os.path.join(work, "node.conf")],
-                            stdout=open(os.path.join(work, "node.log"), "w"), stderr=subprocess.STDOUT, env=env)
-    wait_port(admin_port, "the node's admin listener")
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/readyz", timeout=5).read()
-            break
-        except urllib.error.HTTPError:  # 503 while it warms up
-            if time.time() > deadline:
-                raise SystemExit("the node did not become ready")
-            time.sleep(0.2)
+    nginx = start_origin(work, origin_port, {"object": b"x" * 4096})
+    node = start_node(work, os.path.join(work, "node.conf"), admin_port)
     wrk(5)  # the object stored, the hit path compiled
 
     for _ in range(200):
@@ -117,16 +81,16 @@ try:
     rates = {"none": [], "every 1 s": []}
     for _ in range(ROUNDS):
         for mode in ("none", "every 1 s"):
-            stop = threading.Event()
+            done = threading.Event()
             scraper = None
             if mode != "none":
                 def scrape_every_second():
-                    while not stop.wait(1.0):
+                    while not done.wait(1.0):
                         scrape()
                 scraper = threading.Thread(target=scrape_every_second, daemon=True)
                 scraper.start()
             rates[mode].append(wrk(RUN_SECONDS))
-            stop.set()
+            done.set()
             if scraper:
                 scraper.join()
 
@@ -142,9 +106,5 @@ try:
     every = sum(rates["every 1 s"]) / len(rates["every 1 s"])
     print(f"ratio scraping every 1 s / none: {every / none:.3f}")
 finally:
-    if node:
-        node.terminate()
-        node.wait(60)
-    nginx.terminate()
-    nginx.wait(10)
+    stop(node, nginx)
     shutil.rmtree(work, ignore_errors=True)

@@ -26,27 +26,16 @@ import time
 import urllib.error
 import urllib.request
 
+from localnode import TOP as top, start_node, start_origin, stop
+
 RUN_SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 30
 ICP_QUERIES = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
-top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 work = tempfile.mkdtemp(prefix="reload-load-")
 origin_port = 22000 + os.getpid() % 5000
 node_port = origin_port + 10
 icp_port = origin_port + 11
 admin_port = origin_port + 12
 config = os.path.join(work, "node.conf")
-
-
-def wait_port(port, what, seconds=60):
-    import socket
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"{what} does not listen on 127.0.0.1:{port}; see {work}")
 
 
 def write_config(variant):
@@ -60,21 +49,13 @@ def write_config(variant):
     os.replace(config + ".new", config)  # whole, as an editor's save or a config manager's would be
 
 
-def ready():
-    try:
-        urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/readyz", timeout=5).read()
-        return True
-    except (urllib.error.HTTPError, OSError):
-        return False
-
-
 def run(reloading):
     reloads = {"applied": 0, "refused": 0}
-    stop = threading.Event()
+    done = threading.Event()
 
     def reloader():
         variant = 0
-        while not stop.wait(0.5):
+        while not done.wait(0.5):
             variant += 1
             write_config(variant)
             if variant % 2:
@@ -109,7 +90,7 @@ def run(reloading):
     except subprocess.TimeoutExpired:
         icp.kill()
         icp_out = icp.communicate()[0]
-    stop.set()
+    done.set()
     if reloading:
         thread.join()
     return reloads, wrk, icp_out
@@ -120,31 +101,11 @@ def log_count(text):
         return f.read().count(text)
 
 
-os.makedirs(os.path.join(work, "www"))
-with open(os.path.join(work, "www", "object"), "wb") as f:
-    f.write(b"x" * 4096)
-with open(os.path.join(work, "nginx.conf"), "w") as f:
-    f.write(f"""daemon off; worker_processes 1; pid {work}/nginx.pid; error_log {work}/nginx-error.log;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {work}; proxy_temp_path {work}; fastcgi_temp_path {work}; uwsgi_temp_path {work}; scgi_temp_path {work};
-  server {{ listen 127.0.0.1:{origin_port}; root {work}/www; location / {{ add_header Cache-Control "max-age=3600"; }} }}
-}}""")
 write_config(0)
-nginx = subprocess.Popen(["nginx", "-c", os.path.join(work, "nginx.conf"), "-p", work])
-node = None
+nginx = node = None
 try:
-    wait_port(origin_port, "nginx")
-    env = dict(os.environ, JAVA_OPTS="-XX:MaxDirectMemorySize=512m")
-    node = subprocess.Popen([os.path.join(top, "bin", "sibyl"), "node", "--config", config],
-                            stdout=open(os.path.join(work, "node.log"), "w"), stderr=subprocess.STDOUT, env=env)
-    wait_port(admin_port, "the node's admin listener")
-    deadline = time.time() + 60
-    while not ready():
-        if time.time() > deadline:
-            raise SystemExit("the node did not become ready")
-        time.sleep(0.2)
+    nginx = start_origin(work, origin_port, {"object": b"x" * 4096})
+    node = start_node(work, config, admin_port)
     subprocess.run(["wrk", "-t", "1", "-c", "8", "-d", "3s", f"http://127.0.0.1:{node_port}/object"],
                    capture_output=True)
     for reloading in (True, False):
@@ -159,9 +120,5 @@ try:
               f" non-2xx: {non2xx.group(1) if non2xx else 0}")
         print(f"  ICP: {result[-1] if result else 'no RESULT line: ' + icp_out[-500:]}")
 finally:
-    if node:
-        node.terminate()
-        node.wait(60)
-    nginx.terminate()
-    nginx.wait(10)
+    stop(node, nginx)
     shutil.rmtree(work, ignore_errors=True)

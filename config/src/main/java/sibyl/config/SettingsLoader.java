@@ -88,8 +88,31 @@ public final class SettingsLoader {
      * @throws SettingsException if the settings do not load (see {@link #check})
      */
     public static List<Effective> effective(Path file, Map<String, String> environment) {
-        load(file, environment);
+        return loadWithOrigins(file, environment).effective();
+    }
+
+    /** A node's settings and each one's value and origin, read in one pass. */
+    public record Loaded(NodeSettings settings, List<Effective> effective) {
+        public Loaded {
+            effective = List.copyOf(effective);
+        }
+    }
+
+    /**
+     * What {@link #load} and {@link #effective} give, from one reading of the file and the
+     * environment: for a reload, which needs both and must not read a file that changes between
+     * two readings.
+     *
+     * @throws SettingsException naming the first setting at fault, as {@link #load} does
+     */
+    public static Loaded loadWithOrigins(Path file, Map<String, String> environment) {
         Config merged = merged(file, environment, Set.of());
+        NodeSettings loaded;
+        try {
+            loaded = read(merged);
+        } catch (ConfigException e) {
+            throw new SettingsException(e.getMessage(), e);
+        }
         List<Effective> settings = new ArrayList<>();
         for (Map.Entry<String, ConfigValue> entry : new TreeMap<>(merged.entrySet().stream()
                 .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))).entrySet()) {
@@ -98,7 +121,7 @@ public final class SettingsLoader {
                     ? "default" : origin(value);
             settings.add(new Effective(entry.getKey(), value.render(ConfigRenderOptions.concise()), origin));
         }
-        return settings;
+        return new Loaded(loaded, settings);
     }
 
     /** One setting in effect: its key, its value as HOCON, and where it came from. */

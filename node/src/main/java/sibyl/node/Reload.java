@@ -47,7 +47,8 @@ final class Reload {
 
     Reload(NodeResources node) {
         this.node = node;
-        this.effective = node.source == null ? Map.of() : effective(node.source);
+        this.effective = node.source == null ? Map.of()
+                : byKey(SettingsLoader.effective(node.source.file(), node.source.environment()));
     }
 
     /** Reads the configuration again and applies it, or refuses it with every reason. */
@@ -68,8 +69,9 @@ final class Reload {
         NodeSettings next;
         Map<String, String> nextEffective;
         try {
-            next = SettingsLoader.load(source.file(), source.environment());
-            nextEffective = effective(source);
+            SettingsLoader.Loaded loaded = SettingsLoader.loadWithOrigins(source.file(), source.environment());
+            next = loaded.settings();
+            nextEffective = byKey(loaded.effective());
         } catch (SettingsException e) {
             return refused(List.of(), List.of(e.getMessage())); // the file changed again meanwhile
         }
@@ -189,10 +191,9 @@ final class Reload {
         return keys.stream().filter(key -> !Objects.equals(before.get(key), after.get(key))).toList();
     }
 
-    private static Map<String, String> effective(NodeResources.Source source) {
+    private static Map<String, String> byKey(List<SettingsLoader.Effective> effective) {
         Map<String, String> settings = new HashMap<>();
-        SettingsLoader.effective(source.file(), source.environment())
-                .forEach(setting -> settings.put(setting.key(), setting.value()));
+        effective.forEach(setting -> settings.put(setting.key(), setting.value()));
         return settings;
     }
 }

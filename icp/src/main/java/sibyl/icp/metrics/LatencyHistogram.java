@@ -63,11 +63,6 @@ public final class LatencyHistogram {
         return Arrays.stream(buckets).mapToLong(LongAdder::sum).toArray();
     }
 
-    /** Durations counted in all. */
-    public long count() {
-        return Arrays.stream(buckets).mapToLong(LongAdder::sum).sum();
-    }
-
     /** All the counted durations together, in seconds. */
     public double totalSeconds() {
         return totalNanos.sum() / (double) TimeUnit.SECONDS.toNanos(1);

@@ -60,9 +60,9 @@ final class CacheCommand {
 
         @Override
         public Integer call() throws InterruptedException {
-            String path = "/cache?limit=" + limit + (match == null ? "" : "&match=" + AdminRequest.encoded(match))
+            String path = "/cache?limit=" + limit + (match == null ? "" : "&match=" + NodeRequest.encoded(match))
                     + (json ? "" : "&format=text");
-            return new AdminRequest(target.node, "GET", path, target.timeout())
+            return new NodeRequest(target.node, "admin.listen", "GET", path, target.timeout())
                     .run(spec.commandLine().getOut(), spec.commandLine().getErr());
         }
     }
@@ -87,7 +87,7 @@ final class CacheCommand {
 
         @Override
         public Integer call() throws InterruptedException {
-            return new AdminRequest(target.node, "POST", "/cache/purge?match=" + AdminRequest.encoded(match),
+            return new NodeRequest(target.node, "admin.listen", "POST", "/cache/purge?match=" + NodeRequest.encoded(match),
                     target.timeout()).run(spec.commandLine().getOut(), spec.commandLine().getErr());
         }
     }

@@ -1,14 +1,6 @@
 package sibyl.node.cli;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,36 +38,7 @@ final class ClusterStatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        URI page = URI.create("http://" + node.getHostString() + ":" + node.getPort() + "/squid-internal-mgr/cluster"
-                + (json ? ".json" : ""));
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(timeoutMillis)).build();
-        try {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(page)
-                    .timeout(Duration.ofMillis(timeoutMillis)).build(), HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                err.println("sibyl: " + page + ": " + response.statusCode() + " " + firstLine(response.body()));
-                return 1;
-            }
-            out.print(response.body());
-            out.flush();
-            return 0;
-        } catch (ConnectException e) {
-            err.println("sibyl: nothing answers at " + node.getHostString() + ":" + node.getPort() + " (is the node running?)");
-        } catch (HttpTimeoutException e) {
-            err.println("sibyl: " + page + " did not answer within " + timeoutMillis + " ms");
-        } catch (IOException e) {
-            err.println("sibyl: " + page + ": " + e);
-        }
-        return 1;
-    }
-
-    /** The node's error pages say what went wrong in their first line of text. */
-    private static String firstLine(String body) {
-        String text = body.replaceAll("<[^>]*>", " ").strip();
-        int newline = text.indexOf('\n');
-        return newline < 0 ? text : text.substring(0, newline).strip();
+        return new NodeRequest(node, "http.listen", "GET", "/squid-internal-mgr/cluster" + (json ? ".json" : ""),
+                Duration.ofMillis(timeoutMillis)).run(spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 }

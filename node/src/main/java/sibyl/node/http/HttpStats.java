@@ -181,8 +181,8 @@ public final class HttpStats {
         originLatencies.record(origin, nanos, System.currentTimeMillis());
     }
 
-    void record(Transaction transaction) {
-        (transaction.code.hit() ? hitLatency : missLatency).record(System.nanoTime() - transaction.startNanos);
+    void record(Transaction transaction, long elapsedNanos) {
+        (transaction.code.hit() ? hitLatency : missLatency).record(elapsedNanos);
         int status = transaction.status >= 0 && transaction.status < STATUSES ? transaction.status : 0;
         int slot = transaction.code.ordinal() * STATUSES + status;
         LongAdder count = byCodeAndStatus.get(slot);

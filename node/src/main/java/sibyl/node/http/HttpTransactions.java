@@ -167,8 +167,9 @@ final class HttpTransactions extends ChannelDuplexHandler {
         current = null;
         bodies.release(transaction.reservedBodyBytes);
         stats.inFlight.decrementAndGet();
-        accessLog.record(transaction);
-        stats.record(transaction);
+        long elapsedNanos = System.nanoTime() - transaction.startNanos; // read once, for the log and the histogram
+        accessLog.record(transaction, elapsedNanos);
+        stats.record(transaction, elapsedNanos);
     }
 
     @Override

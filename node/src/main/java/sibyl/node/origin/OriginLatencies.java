@@ -19,7 +19,7 @@ public final class OriginLatencies {
     private final Map<String, Timing> byOrigin = new ConcurrentHashMap<>();
 
     /** One origin's figures, as of a look. */
-    public record Figures(String origin, long responses, double meanMillis, double maxMillis, long lastMillis) {}
+    public record Figures(String origin, long responses, double meanMillis, double maxMillis) {}
 
     private static final class Timing {
         final LongAdder responses = new LongAdder();
@@ -51,7 +51,7 @@ public final class OriginLatencies {
                     Timing timing = entry.getValue();
                     long responses = Math.max(1, timing.responses.sum());
                     return new Figures(entry.getKey(), timing.responses.sum(), timing.totalNanos.sum() / 1e6 / responses,
-                            timing.maxNanos.get() / 1e6, timing.lastMillis);
+                            timing.maxNanos.get() / 1e6);
                 })
                 .sorted(Comparator.comparingDouble(Figures::meanMillis).reversed())
                 .limit(count)

@@ -13,8 +13,13 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** One request to a node's admin listener, its answer printed: what the {@code sibyl cache} commands share. */
-record AdminRequest(InetSocketAddress node, String method, String path, Duration timeout) {
+/**
+ * One request to a running node, its answer printed: what {@code sibyl cache} (the admin
+ * listener) and {@code sibyl cluster status} (the cache manager's page) share.
+ *
+ * @param listener the setting {@code node} is the address of, for the message when nothing answers
+ */
+record NodeRequest(InetSocketAddress node, String listener, String method, String path, Duration timeout) {
 
     /** {@code value} as a query parameter's value. */
     static String encoded(String value) {
@@ -33,8 +38,7 @@ record AdminRequest(InetSocketAddress node, String method, String path, Duration
             HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).timeout(timeout)
                     .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
-                err.print("sibyl: " + method + " " + uri + ": " + response.statusCode() + " " + response.body());
-                err.flush();
+                err.println("sibyl: " + method + " " + uri + ": " + response.statusCode() + " " + firstLine(response.body()));
                 return 1;
             }
             out.print(response.body());
@@ -42,13 +46,20 @@ record AdminRequest(InetSocketAddress node, String method, String path, Duration
             return 0;
         } catch (ConnectException e) {
             err.println("sibyl: nothing answers at " + host() + ":" + node.getPort()
-                    + " (is the node running, with this admin.listen address?)");
+                    + " (is the node running, with this " + listener + " address?)");
         } catch (HttpTimeoutException e) {
             err.println("sibyl: " + uri + " did not answer within " + timeout.toMillis() + " ms");
         } catch (IOException e) {
             err.println("sibyl: " + uri + ": " + e);
         }
         return 1;
+    }
+
+    /** The node's error pages say what went wrong in their first line of text. */
+    private static String firstLine(String body) {
+        String text = body.replaceAll("<[^>]*>", " ").strip();
+        int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline).strip();
     }
 
     private String host() {
